@@ -1,0 +1,63 @@
+"""dqn_helpers: the small package behind the course notebooks.
+
+Each public function's docstring names the notebook that introduces it. The modules are
+flat and small, one idea each:
+
+- ``tabular``: Q-learning with a table (notebook 01)
+- ``networks``: the Keras Q-network (notebook 02)
+- ``replay_buffer``: the NumPy ring buffer (notebook 03)
+- ``schedules``, ``config``, ``agent``, ``training``: the DQN training loop (notebook 04)
+- ``evaluation``, ``persistence``, ``plotting``: greedy evaluation, saving, figures (notebook 05)
+- ``envs``, ``seeding``: making checked environments and seeding everything (all notebooks)
+"""
+import os
+
+# Before TensorFlow is imported: silence its C++ start-up log lines, and turn off oneDNN's
+# reordered kernels, which announce themselves on stderr and make results depend on the CPU.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from .agent import DQNAgent, td_targets  # noqa: E402
+from .config import DQNConfig  # noqa: E402
+from .envs import make_env  # noqa: E402
+from .evaluation import EvalResult, evaluate  # noqa: E402
+from .networks import build_q_network  # noqa: E402
+from .persistence import load_agent, save_agent  # noqa: E402
+from .replay_buffer import ReplayBuffer  # noqa: E402
+from .schedules import exponential_epsilon, linear_epsilon  # noqa: E402
+from .seeding import seed_everything  # noqa: E402
+from .tabular import (  # noqa: E402
+    QLearningResult,
+    epsilon_greedy,
+    greedy_action,
+    greedy_rollout,
+    q_learning_update,
+    train_q_learning,
+)
+from .training import History, train  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DQNAgent",
+    "DQNConfig",
+    "EvalResult",
+    "History",
+    "QLearningResult",
+    "ReplayBuffer",
+    "build_q_network",
+    "epsilon_greedy",
+    "evaluate",
+    "exponential_epsilon",
+    "greedy_action",
+    "greedy_rollout",
+    "linear_epsilon",
+    "load_agent",
+    "make_env",
+    "q_learning_update",
+    "save_agent",
+    "seed_everything",
+    "td_targets",
+    "train",
+    "train_q_learning",
+]

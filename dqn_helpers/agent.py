@@ -1,0 +1,121 @@
+"""The DQN agent: Q-network, target network, compiled train step, and action selection."""
+import numpy as np
+
+import keras
+import tensorflow as tf
+
+from .config import DQNConfig
+from .networks import build_q_network, numpy_forward
+
+
+def td_targets(rewards, next_q_target, terminated, gamma):
+    """TD targets ``y = r + gamma * (1 - terminated) * max_a' Q_target(s', a')``.
+
+    Only ``terminated`` stops the bootstrap: after a time-limit ``truncated`` the pole was
+    still up and the future still had value, so such transitions must be stored with
+    ``terminated = 0``. Works on NumPy arrays and TensorFlow tensors alike.
+    Introduced in `02_keras_q_network.ipynb`.
+    """
+    not_terminal = 1.0 - keras.ops.cast(terminated, "float32")
+    max_next_q = keras.ops.max(keras.ops.cast(next_q_target, "float32"), axis=-1)
+    return keras.ops.cast(rewards, "float32") + gamma * not_terminal * max_next_q
+
+
+class DQNAgent:
+    """A Q-network, its target network, an optimizer, and how to act and learn.
+
+    - ``act`` / ``greedy_actions`` run the Q-network as a NumPy forward pass (no
+      ``model.predict``, no TensorFlow call per env step);
+    - ``train_on_batch`` runs one or several gradient steps in one compiled ``tf.function``
+      call (Huber or MSE loss, gradient-norm clipping, Adam);
+    - ``update_target`` copies (``tau=1``) or blends (``tau<1``) the Q-network into the
+      target network.
+
+    Introduced in `04_training_loop.ipynb`.
+    """
+
+    def __init__(self, obs_dim, n_actions, config=None):
+        self.config = config if config is not None else DQNConfig()
+        self.obs_dim = int(obs_dim)
+        self.n_actions = int(n_actions)
+        hidden = self.config.hidden_sizes
+        self.q_network = build_q_network(self.obs_dim, self.n_actions, hidden, name="q_network")
+        self.target_network = build_q_network(self.obs_dim, self.n_actions, hidden, name="target_network")
+        self.target_network.set_weights(self.q_network.get_weights())
+        self.optimizer = keras.optimizers.Adam(learning_rate=self.config.learning_rate)
+        # Build the optimizer's slots now: variables cannot be created inside the compiled loop.
+        self.optimizer.build(self.q_network.trainable_variables)
+        if self.config.loss == "huber":
+            self.loss_fn = keras.losses.Huber(delta=1.0)
+        else:
+            self.loss_fn = keras.losses.MeanSquaredError()
+        self._train_fn = tf.function(self._train_steps, reduce_retracing=True)
+        self._numpy_weights = None  # a NumPy copy of the Q-network, refreshed after training
+
+    # ----- acting -------------------------------------------------------------------
+    def q_values(self, obs):
+        """Q-values for one observation ``(obs_dim,)`` or a batch ``(n, obs_dim)``, as NumPy."""
+        if self._numpy_weights is None:
+            self._numpy_weights = self.q_network.get_weights()
+        return numpy_forward(self._numpy_weights, obs)
+
+    def greedy_actions(self, obs_batch):
+        """The greedy action ``argmax_a Q(s, a)`` for each observation of a batch."""
+        return np.argmax(self.q_values(obs_batch), axis=-1)
+
+    def act(self, obs, epsilon=0.0, rng=None):
+        """Epsilon-greedy action for one observation: random with probability ``epsilon``."""
+        if epsilon > 0.0 and (rng if rng is not None else np.random).random() < epsilon:
+            return int((rng if rng is not None else np.random).integers(self.n_actions))
+        return int(np.argmax(self.q_values(obs)))
+
+    # ----- learning -----------------------------------------------------------------
+    def train_on_batch(self, batch):
+        """Gradient steps on a batch dict from ``ReplayBuffer.sample``; returns the mean TD loss.
+
+        A batch with a leading axis of length K (``sample(..., n_batches=K)``) makes K
+        gradient steps, one per slice, inside a single compiled call.
+        """
+        obs = np.asarray(batch["obs"], dtype=np.float32)
+        if obs.ndim == 2:  # one batch: add the gradient-step axis
+            batch = {key: np.asarray(value)[None] for key, value in batch.items()}
+        losses = self._train_fn(
+            tf.convert_to_tensor(batch["obs"], tf.float32),
+            tf.convert_to_tensor(batch["actions"], tf.int32),
+            tf.convert_to_tensor(batch["rewards"], tf.float32),
+            tf.convert_to_tensor(batch["next_obs"], tf.float32),
+            tf.convert_to_tensor(batch["terminated"], tf.float32),
+        )
+        self._numpy_weights = None  # the Q-network changed
+        return float(tf.reduce_mean(losses))
+
+    def _train_steps(self, obs, actions, rewards, next_obs, terminated):
+        # One gradient step per slice of the leading axis, all inside one graph.
+        n_steps = tf.shape(obs)[0]
+        losses = tf.TensorArray(tf.float32, size=n_steps)
+        for i in tf.range(n_steps):
+            loss = self._gradient_step(obs[i], actions[i], rewards[i], next_obs[i], terminated[i])
+            losses = losses.write(i, loss)
+        return losses.stack()
+
+    def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
+        # The target network gives the bootstrap value; no gradient flows through it.
+        targets = td_targets(rewards, self.target_network(next_obs), terminated, self.config.gamma)
+        with tf.GradientTape() as tape:
+            q_all = self.q_network(obs, training=True)
+            q_taken = tf.reduce_sum(q_all * tf.one_hot(actions, self.n_actions), axis=1)
+            loss = self.loss_fn(tf.stop_gradient(targets), q_taken)
+        variables = self.q_network.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        gradients, _ = tf.clip_by_global_norm(gradients, self.config.max_grad_norm)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        return loss
+
+    def update_target(self, tau=None):
+        """Move the target network toward the Q-network: ``target <- tau * online + (1 - tau) * target``."""
+        tau = self.config.tau if tau is None else tau
+        for target, online in zip(self.target_network.weights, self.q_network.weights):
+            if tau >= 1.0:
+                target.assign(online)
+            else:
+                target.assign(tau * online + (1.0 - tau) * target)

@@ -1,0 +1,168 @@
+"""Every DQN hyperparameter in one validated dataclass."""
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from .errors import DQNHelpersError
+from .schedules import SCHEDULES
+
+LOSSES = ("huber", "mse")
+
+
+@dataclass
+class DQNConfig:
+    """Hyperparameters of a DQN run; each field is checked when the config is created.
+
+    The defaults solve CartPole-v1 quickly on a laptop CPU (see ``benchmarks/``).
+    Introduced in `04_training_loop.ipynb`.
+    """
+
+    total_steps: int = 50_000
+    """Budget of environment steps; training stops earlier once the env is solved."""
+    hidden_sizes: tuple = (256, 256)
+    """Units in each hidden ReLU layer of the Q-network (the blog used (64, 64))."""
+    learning_rate: float = 2.3e-3
+    """Adam step size."""
+    gamma: float = 0.99
+    """Discount factor in the TD target r + gamma * max_a' Q_target(s', a')."""
+    batch_size: int = 64
+    """Transitions per gradient step."""
+    buffer_size: int = 50_000
+    """Capacity of the replay buffer, in transitions."""
+    learning_starts: int = 1_000
+    """Env steps of pure exploration before the first gradient step (the buffer must hold a batch)."""
+    train_freq: int = 4
+    """Env steps between two training calls."""
+    gradient_steps: int = 2
+    """Gradient steps per training call, each on its own freshly sampled batch."""
+    target_update_interval: int = 500
+    """Env steps between two target-network updates."""
+    tau: float = 1.0
+    """Target update weight: 1.0 copies the Q-network (hard update), less blends it in (soft update)."""
+    epsilon_start: float = 1.0
+    """Exploration rate at step 0."""
+    epsilon_end: float = 0.04
+    """Exploration rate after the decay, kept until the end."""
+    epsilon_decay_steps: int = 8_000
+    """Env steps over which epsilon decays from epsilon_start to epsilon_end."""
+    epsilon_schedule: str = "linear"
+    """Shape of the decay: 'linear' or 'exponential'."""
+    loss: str = "huber"
+    """TD loss: 'huber' (robust to large TD errors) or 'mse'."""
+    max_grad_norm: float = 10.0
+    """Gradients are rescaled so their global norm is at most this."""
+    eval_every: int = 2_000
+    """Env steps between two greedy evaluations (0 turns evaluation and early stopping off)."""
+    eval_episodes: int = 20
+    """Episodes per greedy evaluation."""
+    eval_seed: int = 10_000
+    """Evaluation episode i is reset with seed eval_seed + i, the same episodes every time."""
+    solve_threshold: float = None
+    """Mean evaluation return that counts as solved; None takes the env's reward_threshold (475 for CartPole-v1)."""
+
+    def __post_init__(self):
+        self.hidden_sizes = tuple(self.hidden_sizes)
+        _integer(self, "total_steps", 1)
+        _integer(self, "batch_size", 1)
+        _integer(self, "buffer_size", 1)
+        _integer(self, "learning_starts", 0)
+        _integer(self, "train_freq", 1)
+        _integer(self, "gradient_steps", 1)
+        _integer(self, "target_update_interval", 1)
+        _integer(self, "epsilon_decay_steps", 1)
+        _integer(self, "eval_every", 0)
+        _integer(self, "eval_episodes", 1)
+        _integer(self, "eval_seed", 0)
+        if not self.hidden_sizes or not all(_is_int(h) and h >= 1 for h in self.hidden_sizes):
+            _fail("hidden_sizes", self.hidden_sizes, "must be a non-empty list of positive integers such as (64, 64)")
+        _number(self, "learning_rate", 0.0, 1.0, low_open=True)
+        _number(self, "gamma", 0.0, 1.0, high_open=True)
+        _number(self, "tau", 0.0, 1.0, low_open=True)
+        _number(self, "epsilon_start", 0.0, 1.0)
+        _number(self, "epsilon_end", 0.0, 1.0)
+        _number(self, "max_grad_norm", 0.0, math.inf, low_open=True)
+        if self.epsilon_end > self.epsilon_start:
+            _fail("epsilon_end", self.epsilon_end, f"must not exceed epsilon_start ({self.epsilon_start}): epsilon decays, it never grows")
+        if self.epsilon_schedule not in SCHEDULES:
+            _fail("epsilon_schedule", self.epsilon_schedule, f"must be one of {sorted(SCHEDULES)}")
+        if self.epsilon_schedule == "exponential" and self.epsilon_end <= 0:
+            _fail("epsilon_end", self.epsilon_end, "must be above 0 for the exponential schedule")
+        if self.loss not in LOSSES:
+            _fail("loss", self.loss, f"must be one of {list(LOSSES)}")
+        if self.batch_size > self.buffer_size:
+            _fail("batch_size", self.batch_size, f"must not exceed buffer_size ({self.buffer_size}): a batch is drawn from the buffer")
+        if self.solve_threshold is not None and not _is_number(self.solve_threshold):
+            _fail("solve_threshold", self.solve_threshold, "must be a number or None")
+
+    def epsilon(self, step):
+        """Exploration rate after ``step`` env steps, following this config's schedule."""
+        schedule = SCHEDULES[self.epsilon_schedule]
+        return schedule(step, self.epsilon_start, self.epsilon_end, self.epsilon_decay_steps)
+
+    def to_dict(self):
+        """Plain dict (JSON-ready) of every field."""
+        data = dataclasses.asdict(self)
+        data["hidden_sizes"] = list(self.hidden_sizes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild a config from ``to_dict`` output; unknown keys are an error."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise DQNHelpersError(f"unknown DQNConfig field(s) {unknown}; valid fields are {sorted(names)}.")
+        return cls(**data)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _fail(name, value, rule):
+    raise DQNHelpersError(f"DQNConfig.{name} {rule}, got {value!r}.")
+
+
+def _integer(config, name, minimum):
+    value = getattr(config, name)
+    if not _is_int(value) or value < minimum:
+        _fail(name, value, f"must be an integer >= {minimum}")
+
+
+def _number(config, name, low, high, low_open=False, high_open=False):
+    value = getattr(config, name)
+    ok = _is_number(value) or (value == math.inf and high == math.inf)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        left, right = ("(" if low_open else "["), (")" if high_open else "]")
+        _fail(name, value, f"must be a number in {left}{low}, {high}{right}")
+
+
+# Field docstrings, read by the command line to describe its flags.
+FIELD_HELP = {}
+
+
+def _collect_field_help():
+    import ast
+    import inspect
+
+    source = inspect.getsource(DQNConfig)
+    body = ast.parse(source).body[0].body
+    for node, following in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr):
+            value = getattr(following, "value", None)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                FIELD_HELP[node.target.id] = value.value
+
+
+try:
+    _collect_field_help()
+except (OSError, TypeError):  # source not available (frozen install): flags just lack help
+    pass
+
+del field

@@ -1,0 +1,156 @@
+"""Figures of the course: learning curves, epsilon schedules, Q-tables, episode animations."""
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+
+from .envs import make_env
+
+# Arrow direction (dx, dy on screen) of each action in the toy-text grid worlds.
+GRID_ARROWS = {
+    "FrozenLake": {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)},  # left, down, right, up
+    "CliffWalking": {0: (0, -1), 1: (1, 0), 2: (0, 1), 3: (-1, 0)},  # up, right, down, left
+}
+
+
+def rolling_mean(values, window):
+    """Mean of the last ``window`` values at each point (fewer at the start).
+
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return values
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.maximum(np.arange(1, len(values) + 1) - window, 0)]) / counts
+
+
+def plot_learning_curve(history, window=20, ax=None, title="Learning curve"):
+    """Episode returns against env steps, their rolling mean, evaluations and the threshold.
+
+    Introduced in `04_training_loop.ipynb`.
+    """
+    ax = ax if ax is not None else plt.subplots(figsize=(8, 4))[1]
+    steps, returns = history.episode_end_steps, history.episode_returns
+    ax.plot(steps, returns, color="tab:blue", alpha=0.3, lw=1, label="episode return")
+    ax.plot(steps, rolling_mean(returns, window), color="tab:blue", lw=2, label=f"rolling mean ({window} episodes)")
+    if history.evaluations:
+        ev_steps = [e["env_steps"] for e in history.evaluations]
+        ax.errorbar(ev_steps, [e["mean"] for e in history.evaluations], yerr=[e["std"] for e in history.evaluations],
+                    fmt="o", color="tab:orange", capsize=3, label="greedy evaluation (mean +- std)")
+    if history.solve_threshold is not None:
+        ax.axhline(history.solve_threshold, color="tab:green", ls="--", lw=1, label=f"threshold {history.solve_threshold:g}")
+    ax.set(title=title, xlabel="env steps", ylabel="episode return")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def plot_training(history, window=20):
+    """Three panels: returns with evaluations, TD loss, and epsilon, all against env steps.
+
+    Introduced in `04_training_loop.ipynb`.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    plot_learning_curve(history, window, ax=axes[0], title=f"{history.env_id}: returns (seed {history.seed})")
+    axes[1].plot(history.td_loss_steps, history.td_losses, color="tab:red", lw=0.5, alpha=0.4, label="per training call")
+    axes[1].plot(history.td_loss_steps, rolling_mean(history.td_losses, 50), color="tab:red", lw=2, label="rolling mean (50 calls)")
+    axes[1].set(title="TD loss", xlabel="env steps", ylabel="loss", yscale="log")
+    axes[1].legend(fontsize=8)
+    axes[2].plot(history.episode_end_steps, history.episode_epsilons, color="tab:purple", label="epsilon at episode end")
+    axes[2].set(title="Exploration", xlabel="env steps", ylabel="epsilon", ylim=(0, 1.05))
+    axes[2].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_epsilon_schedules(schedules, steps, ax=None, title="Epsilon schedules"):
+    """Plot several ``step -> epsilon`` functions, given as ``{label: function}``, over ``steps`` env steps.
+
+    Introduced in `04_training_loop.ipynb`.
+    """
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
+    xs = np.arange(0, steps + 1, max(1, steps // 500))
+    for label, schedule in schedules.items():
+        ax.plot(xs, [schedule(x) for x in xs], label=label)
+    ax.set(title=title, xlabel="env steps", ylabel="epsilon")
+    ax.legend()
+    return ax
+
+
+def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy action as arrow"):
+    """Heatmap of ``max_a Q(s, a)`` on the grid of FrozenLake or CliffWalking, with greedy arrows.
+
+    States whose Q-values are all equal (never learned) get no arrow.
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
+    unwrapped = env.unwrapped
+    name = env.spec.id.split("-")[0] if env.spec is not None else type(unwrapped).__name__
+    if name not in GRID_ARROWS:
+        raise ValueError(f"plot_q_table knows FrozenLake and CliffWalking grids, not {name}.")
+    shape = unwrapped.desc.shape if hasattr(unwrapped, "desc") else tuple(unwrapped.shape)
+    values = q_table.max(axis=1).reshape(shape)
+    ax = ax if ax is not None else plt.subplots(figsize=(max(5, shape[1] * 0.7), max(3.5, shape[0] * 0.8)))[1]
+    image = ax.imshow(values, cmap="viridis")
+    plt.colorbar(image, ax=ax, label="max_a Q(s, a)", shrink=0.8)
+    for state in range(q_table.shape[0]):
+        row, col = divmod(state, shape[1])
+        if np.ptp(q_table[state]) == 0:
+            continue
+        dx, dy = GRID_ARROWS[name][int(np.argmax(q_table[state]))]
+        ax.arrow(col - 0.25 * dx, row - 0.25 * dy, 0.3 * dx, 0.3 * dy, head_width=0.15, color="white")
+    if hasattr(unwrapped, "desc"):
+        for (row, col), letter in np.ndenumerate(unwrapped.desc.astype(str)):
+            if letter in "SHG":
+                ax.text(col + 0.3, row - 0.25, letter, color="red", fontsize=9, fontweight="bold")
+    ax.set_title(title, fontsize=10)
+    ax.set(xlabel="column", ylabel="row")
+    return ax
+
+
+def render_episode(policy, env_id, seed=0, max_steps=500, every=1):
+    """Frames (RGB arrays) of one greedy episode, keeping every ``every``-th frame.
+
+    ``policy`` maps a batch of observations to actions (a ``DQNAgent``'s
+    ``greedy_actions``, or the agent itself). Introduced in `05_greedy_evaluation.ipynb`.
+    """
+    act = policy.greedy_actions if hasattr(policy, "greedy_actions") else policy
+    env = make_env(env_id, render_mode="rgb_array")
+    try:
+        obs, _ = env.reset(seed=seed)
+        frames = [env.render()]
+        for t in range(max_steps):
+            obs, _, terminated, truncated, _ = env.step(int(act(obs[None])[0]))
+            if (t + 1) % every == 0 or terminated or truncated:
+                frames.append(env.render())
+            if terminated or truncated:
+                break
+    finally:
+        env.close()
+    return frames
+
+
+def animate_frames(frames, fps=25, width_inches=4.0):
+    """A matplotlib animation of RGB frames (the figure itself is closed, so it is not shown twice).
+
+    In a notebook, display ``IPython.display.HTML(animate_frames(frames).to_jshtml())``.
+    Introduced in `05_greedy_evaluation.ipynb`.
+    """
+    if not frames:
+        raise ValueError("no frames to animate.")
+    height, width = frames[0].shape[:2]
+    fig, ax = plt.subplots(figsize=(width_inches, width_inches * height / width), dpi=72)
+    ax.set_axis_off()
+    fig.subplots_adjust(0, 0, 1, 1)
+    image = ax.imshow(frames[0])
+    anim = animation.FuncAnimation(fig, lambda i: [image.set_data(frames[i])], frames=len(frames), interval=1000 / fps)
+    plt.close(fig)
+    return anim
+
+
+def save_gif(frames, path, fps=25):
+    """Save RGB frames as an animated GIF (Pillow writer, no external program needed).
+
+    Introduced in `05_greedy_evaluation.ipynb`.
+    """
+    animate_frames(frames, fps).save(str(path), writer=animation.PillowWriter(fps=fps))
+    return path

@@ -1,0 +1,96 @@
+"""Tabular Q-learning for gymnasium's grid worlds (FrozenLake, CliffWalking)."""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .seeding import seed_everything
+
+
+def greedy_action(q_row, rng):
+    """``argmax_a Q(s, a)``, breaking ties at random.
+
+    Plain ``np.argmax`` always picks the first of equal values, so an all-zero table
+    would always choose action 0. Introduced in `01_q_learning_basics.ipynb`.
+    """
+    best = np.flatnonzero(q_row == np.max(q_row))
+    return int(best[0] if len(best) == 1 else rng.choice(best))
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    """A random action with probability ``epsilon``, otherwise the greedy one.
+
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
+    if rng.random() < epsilon:
+        return int(rng.integers(len(q_row)))
+    return greedy_action(q_row, rng)
+
+
+def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+    """One Q-learning step, in place: ``Q(s,a) += alpha * (r + gamma * max_a' Q(s',a') - Q(s,a))``.
+
+    A terminated transition has no future: its target is just ``r``. Returns the TD error.
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
+    future = 0.0 if terminated else gamma * np.max(q_table[next_obs])
+    td_error = reward + future - q_table[obs, action]
+    q_table[obs, action] += alpha * td_error
+    return float(td_error)
+
+
+@dataclass
+class QLearningResult:
+    """The learned table and per-episode statistics of ``train_q_learning``."""
+
+    q_table: np.ndarray
+    episode_returns: np.ndarray
+    episode_lengths: np.ndarray
+    epsilons: np.ndarray
+
+
+def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start=1.0,
+                     epsilon_end=0.05, decay_fraction=0.5, seed=0):
+    """Train a Q-table on a discrete env; epsilon decays linearly over the first ``decay_fraction`` of episodes.
+
+    The env must have Discrete observations and actions, and must end its episodes (give
+    CliffWalking-v1 a ``max_episode_steps``). Introduced in `01_q_learning_basics.ipynb`.
+    """
+    for name, value in (("n_episodes", n_episodes),):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if not 0 < alpha <= 1 or not 0 <= gamma <= 1:
+        raise ValueError(f"need 0 < alpha <= 1 and 0 <= gamma <= 1, got alpha={alpha}, gamma={gamma}.")
+    rng = seed_everything(seed, env)
+    q_table = np.zeros((env.observation_space.n, env.action_space.n))
+    returns, lengths, epsilons = np.zeros(n_episodes), np.zeros(n_episodes, dtype=int), np.zeros(n_episodes)
+    decay_episodes = max(1, int(decay_fraction * n_episodes))
+    for episode in range(n_episodes):
+        epsilon = max(epsilon_end, epsilon_start - (epsilon_start - epsilon_end) * episode / decay_episodes)
+        obs, _ = env.reset(seed=seed + episode)
+        terminated = truncated = False
+        while not (terminated or truncated):
+            action = epsilon_greedy(q_table[obs], epsilon, rng)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma)
+            obs = next_obs
+            returns[episode] += reward
+            lengths[episode] += 1
+        epsilons[episode] = epsilon
+    return QLearningResult(q_table, returns, lengths, epsilons)
+
+
+def greedy_rollout(env, q_table, seed=0, max_steps=200):
+    """Follow the greedy policy of ``q_table`` for one episode; returns the visited states and the return.
+
+    Ties are broken toward the first action, so the rollout is deterministic.
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
+    obs, _ = env.reset(seed=seed)
+    states, total = [int(obs)], 0.0
+    for _ in range(max_steps):
+        obs, reward, terminated, truncated, _ = env.step(int(np.argmax(q_table[obs])))
+        states.append(int(obs))
+        total += reward
+        if terminated or truncated:
+            break
+    return states, total

@@ -1,0 +1,165 @@
+"""The DQN training loop."""
+import csv
+import time
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+from tqdm.auto import tqdm
+
+from .agent import DQNAgent
+from .config import DQNConfig
+from .envs import check_dqn_env, make_env, obs_dim_and_actions
+from .evaluation import evaluate
+from .replay_buffer import ReplayBuffer
+from .seeding import seed_everything
+
+
+@dataclass
+class History:
+    """What happened during training: one entry per episode, per training call, per evaluation.
+
+    Introduced in `04_training_loop.ipynb`.
+    """
+
+    env_id: str = ""
+    seed: int = 0
+    episode_returns: list = field(default_factory=list)
+    episode_lengths: list = field(default_factory=list)
+    episode_end_steps: list = field(default_factory=list)  # env_steps when each episode ended
+    episode_epsilons: list = field(default_factory=list)  # epsilon at each episode's end
+    td_losses: list = field(default_factory=list)  # mean TD loss of each training call
+    td_loss_steps: list = field(default_factory=list)  # env_steps of each training call
+    evaluations: list = field(default_factory=list)  # dicts: env_steps, mean, std
+    env_steps: int = 0
+    gradient_steps: int = 0
+    wall_seconds: float = 0.0
+    solve_threshold: float = None
+    solved: bool = False
+    interrupted: bool = False
+
+    @property
+    def solved_at(self):
+        """Env steps at the first evaluation that reached the threshold, or None."""
+        for evaluation in self.evaluations:
+            if self.solve_threshold is not None and evaluation["mean"] >= self.solve_threshold:
+                return evaluation["env_steps"]
+        return None
+
+    @property
+    def steps_per_second(self):
+        return self.env_steps / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    def episode_rows(self):
+        """One dict per episode: episode, env_steps, episode_return, episode_length, epsilon, td_loss.
+
+        ``td_loss`` is the mean loss of the training calls made during that episode
+        (empty before learning starts).
+        """
+        rows, start, loss_index = [], 0, 0
+        for n, (end, ret, length, eps) in enumerate(
+            zip(self.episode_end_steps, self.episode_returns, self.episode_lengths, self.episode_epsilons)
+        ):
+            losses = []
+            while loss_index < len(self.td_loss_steps) and self.td_loss_steps[loss_index] <= end:
+                losses.append(self.td_losses[loss_index])
+                loss_index += 1
+            rows.append({
+                "episode": n + 1, "env_steps": end, "episode_return": ret, "episode_length": length,
+                "epsilon": round(eps, 6), "td_loss": float(np.mean(losses)) if losses else "",
+            })
+            start = end
+        return rows
+
+    def write_csv(self, path):
+        """Write ``episode_rows()`` as CSV."""
+        rows = self.episode_rows()
+        names = ["episode", "env_steps", "episode_return", "episode_length", "epsilon", "td_loss"]
+        with open(path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=names)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def train(env, config=None, seed=0, progress=True):
+    """Train a DQN agent on ``env`` (an id or a gymnasium env); returns ``(agent, history)``.
+
+    The loop, step by step, as in the DQN paper:
+
+    1. act epsilon-greedily with the current Q-network;
+    2. store ``(obs, action, reward, next_obs, terminated)`` in the replay buffer;
+    3. after ``learning_starts`` steps, every ``train_freq`` steps, make
+       ``gradient_steps`` gradient steps on random batches;
+    4. every ``target_update_interval`` steps, update the target network;
+    5. every ``eval_every`` steps, evaluate greedily on fixed seeds and stop once the
+       mean reaches the solve threshold.
+
+    Ctrl-C (KeyboardInterrupt) stops training and returns what was learned so far, with
+    ``history.interrupted`` set. Introduced in `04_training_loop.ipynb`.
+    """
+    config = config if config is not None else DQNConfig()
+    if isinstance(env, str):
+        env = make_env(env)
+    else:
+        check_dqn_env(env)
+    # Evaluate on fresh copies of the task as registered (wrappers added after make are not copied).
+    spec = env.unwrapped.spec
+    threshold = config.solve_threshold
+    if threshold is None and spec is not None:
+        threshold = spec.reward_threshold
+    rng = seed_everything(seed, env)
+    obs_dim, n_actions = obs_dim_and_actions(env)
+    agent = DQNAgent(obs_dim, n_actions, config)
+    replay_buffer = ReplayBuffer(config.buffer_size, env.observation_space.shape, rng)
+    history = History(env_id=spec.id if spec else "", seed=seed, solve_threshold=threshold)
+
+    obs, _ = env.reset(seed=seed)
+    episode_return, episode_length, steps_in_bar = 0.0, 0, 0
+    start = time.perf_counter()
+    bar = tqdm(total=config.total_steps, unit="step", disable=not progress, desc=history.env_id or "train")
+    try:
+        for step in range(1, config.total_steps + 1):
+            epsilon = config.epsilon(step)
+            action = agent.act(obs, epsilon, rng)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            # terminated (the pole fell) ends the return; truncated (500-step limit) does not.
+            replay_buffer.add(obs, action, reward, next_obs, terminated)
+            obs = next_obs
+            episode_return += float(reward)
+            episode_length += 1
+            history.env_steps = step
+
+            if terminated or truncated:
+                history.episode_returns.append(episode_return)
+                history.episode_lengths.append(episode_length)
+                history.episode_end_steps.append(step)
+                history.episode_epsilons.append(epsilon)
+                bar.update(step - steps_in_bar)
+                steps_in_bar = step
+                bar.set_postfix(episode_return=episode_return, epsilon=round(epsilon, 3), refresh=False)
+                obs, _ = env.reset()
+                episode_return, episode_length = 0.0, 0
+
+            if step > config.learning_starts and step % config.train_freq == 0:
+                batch = replay_buffer.sample(config.batch_size, n_batches=config.gradient_steps)
+                history.td_losses.append(agent.train_on_batch(batch))
+                history.td_loss_steps.append(step)
+                history.gradient_steps += config.gradient_steps
+
+            if step % config.target_update_interval == 0:
+                agent.update_target()
+
+            if config.eval_every and step % config.eval_every == 0:
+                result = evaluate(agent, spec if spec is not None else env, config.eval_episodes, config.eval_seed)
+                history.evaluations.append({"env_steps": step, "mean": result.mean, "std": result.std})
+                bar.set_postfix(eval_mean=round(result.mean, 1), refresh=False)
+                if threshold is not None and result.mean >= threshold:
+                    history.solved = True
+                    break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        history.wall_seconds = time.perf_counter() - start
+        bar.update(history.env_steps - steps_in_bar)
+        bar.close()
+    return agent, history

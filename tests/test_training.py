@@ -1,0 +1,107 @@
+import csv
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from dqn_helpers import DQNConfig, seed_everything, train
+from dqn_helpers import training as training_module
+
+SHORT = dict(total_steps=1_500, learning_starts=200, hidden_sizes=(32, 32), eval_every=500, eval_episodes=3,
+             epsilon_decay_steps=1_000, target_update_interval=100)
+
+
+def test_same_seed_gives_identical_histories():
+    _, a = train("CartPole-v1", DQNConfig(**SHORT), seed=5, progress=False)
+    _, b = train("CartPole-v1", DQNConfig(**SHORT), seed=5, progress=False)
+    assert a.episode_returns == b.episode_returns
+    assert a.td_losses == b.td_losses
+    assert a.evaluations == b.evaluations
+    _, c = train("CartPole-v1", DQNConfig(**SHORT), seed=6, progress=False)
+    assert c.episode_returns != a.episode_returns
+
+
+def test_history_records_the_run():
+    agent, history = train("CartPole-v1", DQNConfig(**SHORT), seed=0, progress=False)
+    assert history.env_steps == 1_500 and not history.solved
+    assert sum(history.episode_lengths) <= 1_500
+    assert history.episode_end_steps == list(np.cumsum(history.episode_lengths))
+    assert history.episode_epsilons[0] > history.episode_epsilons[-1]
+    assert [e["env_steps"] for e in history.evaluations] == [500, 1000, 1500]
+    assert history.td_loss_steps[0] > 200 and len(history.td_losses) == history.gradient_steps // 2
+    rows = history.episode_rows()
+    assert len(rows) == len(history.episode_returns)
+    assert rows[0]["td_loss"] == ""  # the first episode ended before learning started
+
+
+def test_history_csv(tmp_path):
+    _, history = train("CartPole-v1", DQNConfig(**SHORT), seed=0, progress=False)
+    history.write_csv(tmp_path / "history.csv")
+    with open(tmp_path / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(history.episode_returns)
+    assert float(rows[-1]["episode_return"]) == history.episode_returns[-1]
+
+
+def test_early_stop_once_the_threshold_is_reached():
+    config = DQNConfig(**{**SHORT, "solve_threshold": 5.0})  # any policy lasts 5 steps
+    _, history = train("CartPole-v1", config, seed=0, progress=False)
+    assert history.solved and history.env_steps == 500 and history.solved_at == 500
+
+
+def test_truncation_is_not_stored_as_termination(monkeypatch):
+    stored, seen = [], []
+    original_add = training_module.ReplayBuffer.add
+
+    def spy(self, obs, action, reward, next_obs, terminated):
+        stored.append(bool(terminated))
+        original_add(self, obs, action, reward, next_obs, terminated)
+
+    class RecordFlags(gym.Wrapper):
+        def step(self, action):
+            result = self.env.step(action)
+            seen.append(result[2:4])  # (terminated, truncated)
+            return result
+
+    monkeypatch.setattr(training_module.ReplayBuffer, "add", spy)
+    # A 10-step time limit: most episodes end truncated, a few terminated.
+    env = RecordFlags(gym.make("CartPole-v1", max_episode_steps=10))
+    config = DQNConfig(**{**SHORT, "total_steps": 300, "eval_every": 0})
+    train(env, config, seed=0, progress=False)
+    assert any(truncated and not terminated for terminated, truncated in seen)
+    assert stored == [bool(terminated) for terminated, _ in seen]
+
+
+def test_ctrl_c_returns_what_was_learned_so_far():
+    class InterruptAfter(gym.Wrapper):
+        def __init__(self, env, n):
+            super().__init__(env)
+            self.left = n
+
+        def step(self, action):
+            self.left -= 1
+            if self.left < 0:
+                raise KeyboardInterrupt
+            return self.env.step(action)
+
+    env = InterruptAfter(gym.make("CartPole-v1"), 700)
+    agent, history = train(env, DQNConfig(**SHORT), seed=0, progress=False)
+    assert history.interrupted and history.env_steps == 700
+    assert agent.q_values(np.zeros(4, np.float32)).shape == (2,)
+
+
+def test_seed_everything_seeds_every_source():
+    import random
+
+    import tensorflow as tf
+
+    def draw(seed):
+        env = gym.make("CartPole-v1")
+        rng = seed_everything(seed, env)
+        return (random.random(), np.random.random(), float(tf.random.uniform(())), rng.random(),
+                env.action_space.sample(), tuple(env.reset()[0]))
+
+    assert draw(3) == draw(3)
+    assert draw(3) != draw(4)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        seed_everything(-1)
