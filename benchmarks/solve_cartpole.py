@@ -21,7 +21,6 @@ import time
 
 
 def run_seed(seed, overrides, env_id):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import dqn_helpers
 
     config = dqn_helpers.DQNConfig(**overrides)

@@ -18,12 +18,10 @@ import sys
 import time
 from collections import deque
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import numpy as np  # noqa: E402
+import numpy as np
 
-import dqn_helpers  # noqa: E402  (sets TensorFlow's environment before it is imported)
+import dqn_helpers  # first: it sets TensorFlow's environment variables before TensorFlow loads
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 BATCH_SIZE = 32
 GAMMA = 0.99

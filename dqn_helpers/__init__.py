@@ -12,9 +12,11 @@ flat and small, one idea each:
 """
 import os
 
-# Before TensorFlow is imported: silence its C++ start-up log lines, and turn off oneDNN's
-# reordered kernels, which announce themselves on stderr and make results depend on the CPU.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Before TensorFlow is imported: silence its C++ log lines (level 3: even the harmless
+# "NodeDef mentions attribute" line that model.predict logs under deterministic ops), and
+# turn off oneDNN's reordered kernels, which announce themselves on stderr and make
+# results depend on the CPU.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from .agent import DQNAgent, td_targets  # noqa: E402

@@ -11,7 +11,7 @@ from .envs import make_env
 class EvalResult:
     """Returns and lengths of evaluation episodes, with the seeds that reset them.
 
-    Introduced in `05_greedy_evaluation.ipynb`.
+    Introduced in `02_keras_q_network.ipynb`.
     """
 
     returns: np.ndarray
@@ -36,7 +36,8 @@ def evaluate(policy, env, n_episodes=20, seed=10_000):
     ``policy`` is a ``DQNAgent`` (its greedy actions are used) or any function mapping a
     batch of observations to a batch of actions. ``env`` is an env id, an ``EnvSpec`` or
     an env (its spec is used). The episodes run side by side, so the Q-network is
-    evaluated once per step for all of them. Introduced in `05_greedy_evaluation.ipynb`.
+    evaluated once per step for all of them. Introduced in `02_keras_q_network.ipynb`;
+    used for every evaluation from `04_training_loop.ipynb` on.
     """
     if n_episodes < 1:
         raise ValueError(f"n_episodes must be at least 1, got {n_episodes}.")

@@ -80,31 +80,43 @@ def plot_epsilon_schedules(schedules, steps, ax=None, title="Epsilon schedules")
 def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy action as arrow"):
     """Heatmap of ``max_a Q(s, a)`` on the grid of FrozenLake or CliffWalking, with greedy arrows.
 
-    States whose Q-values are all equal (never learned) get no arrow.
-    Introduced in `01_q_learning_basics.ipynb`.
+    States whose Q-values are all equal (holes, cliff, goal, never visited) are left blank:
+    they were never updated, and their zeros would otherwise look like real values.
+    Start, goal, holes (H) and cliff (C) cells are labelled. Introduced in `01_q_learning_basics.ipynb`.
     """
     unwrapped = env.unwrapped
     name = env.spec.id.split("-")[0] if env.spec is not None else type(unwrapped).__name__
     if name not in GRID_ARROWS:
         raise ValueError(f"plot_q_table knows FrozenLake and CliffWalking grids, not {name}.")
-    shape = unwrapped.desc.shape if hasattr(unwrapped, "desc") else tuple(unwrapped.shape)
-    values = q_table.max(axis=1).reshape(shape)
+    labels = grid_labels(unwrapped)
+    shape = labels.shape
+    learned = np.ptp(q_table, axis=1) > 0
+    values = np.where(learned, q_table.max(axis=1), np.nan).reshape(shape)
     ax = ax if ax is not None else plt.subplots(figsize=(max(5, shape[1] * 0.7), max(3.5, shape[0] * 0.8)))[1]
     image = ax.imshow(values, cmap="viridis")
     plt.colorbar(image, ax=ax, label="max_a Q(s, a)", shrink=0.8)
-    for state in range(q_table.shape[0]):
-        row, col = divmod(state, shape[1])
-        if np.ptp(q_table[state]) == 0:
-            continue
+    for state in np.flatnonzero(learned):
+        row, col = divmod(int(state), shape[1])
         dx, dy = GRID_ARROWS[name][int(np.argmax(q_table[state]))]
         ax.arrow(col - 0.25 * dx, row - 0.25 * dy, 0.3 * dx, 0.3 * dy, head_width=0.15, color="white")
-    if hasattr(unwrapped, "desc"):
-        for (row, col), letter in np.ndenumerate(unwrapped.desc.astype(str)):
-            if letter in "SHG":
-                ax.text(col + 0.3, row - 0.25, letter, color="red", fontsize=9, fontweight="bold")
+    for (row, col), letter in np.ndenumerate(labels):
+        if letter:
+            ax.text(col + 0.3, row - 0.25, letter, color="red", fontsize=9, fontweight="bold")
     ax.set_title(title, fontsize=10)
     ax.set(xlabel="column", ylabel="row")
     return ax
+
+
+def grid_labels(unwrapped):
+    """Letters of the special cells of a toy-text grid: S start, G goal, H hole, C cliff."""
+    if hasattr(unwrapped, "desc"):  # FrozenLake: the map itself
+        letters = unwrapped.desc.astype(str)
+        return np.where(np.isin(letters, ["S", "G", "H"]), letters, "")
+    labels = np.full(tuple(unwrapped.shape), "", dtype=object)  # CliffWalking
+    labels[unwrapped._cliff] = "C"
+    labels[np.unravel_index(unwrapped.start_state_index, labels.shape)] = "S"
+    labels[-1, -1] = "G"
+    return labels
 
 
 def render_episode(policy, env_id, seed=0, max_steps=500, every=1):

@@ -52,8 +52,8 @@ class ReplayBuffer:
             raise ValueError(f"batch_size must be positive, got {batch_size}.")
         if batch_size > self.size:
             raise ValueError(
-                f"cannot sample a batch of {batch_size} from a replay buffer holding {self.size} "
-                "transitions; wait until it holds at least one batch (see learning_starts)."
+                f"cannot sample a batch of {batch_size} from a replay buffer holding only {self.size} "
+                f"transition{'' if self.size == 1 else 's'}; wait until it holds at least one batch (see learning_starts)."
             )
         shape = (batch_size,) if n_batches is None else (n_batches, batch_size)
         return self.rng.integers(0, self.size, size=shape)

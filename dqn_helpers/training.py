@@ -1,5 +1,6 @@
 """The DQN training loop."""
 import csv
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -102,8 +103,9 @@ def train(env, config=None, seed=0, progress=True):
         env = make_env(env)
     else:
         check_dqn_env(env)
-    # Evaluate on fresh copies of the task as registered (wrappers added after make are not copied).
-    spec = env.unwrapped.spec
+    # Evaluate on fresh copies of the task as gym.make built it (id, kwargs, time limit);
+    # wrappers added afterwards are not copied, since gymnasium cannot always rebuild them.
+    spec = dataclasses.replace(env.spec, additional_wrappers=()) if env.spec is not None else None
     threshold = config.solve_threshold
     if threshold is None and spec is not None:
         threshold = spec.reward_threshold

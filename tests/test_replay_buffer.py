@@ -72,7 +72,7 @@ def test_several_batches_at_once_have_a_leading_axis():
 def test_a_batch_larger_than_the_content_is_a_clear_error():
     buffer = ReplayBuffer(100, (4,), np.random.default_rng(0))
     fill(buffer, 10)
-    with pytest.raises(ValueError, match="batch of 32 from a replay buffer holding 10"):
+    with pytest.raises(ValueError, match="batch of 32 from a replay buffer holding only 10 transitions"):
         buffer.sample(32)
 
 

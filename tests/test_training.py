@@ -105,3 +105,18 @@ def test_seed_everything_seeds_every_source():
     assert draw(3) != draw(4)
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         seed_everything(-1)
+
+
+def test_evaluation_keeps_the_time_limit_of_the_training_env(monkeypatch):
+    specs = []
+    real_evaluate = training_module.evaluate
+
+    def spy(policy, env, *args):
+        specs.append(env)
+        return real_evaluate(policy, env, *args)
+
+    monkeypatch.setattr(training_module, "evaluate", spy)
+    env = gym.make("CartPole-v1", max_episode_steps=30)
+    config = DQNConfig(**{**SHORT, "total_steps": 300, "eval_every": 300, "eval_episodes": 2})
+    train(env, config, seed=0, progress=False)
+    assert gym.make(specs[0]).spec.max_episode_steps == 30
