@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 # JupyterLab refuses to start as root (CI machines, containers) unless told it is fine.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
@@ -20,16 +21,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# Tools only the tests need (repo2docker's configuration check), on top of requirements.txt.
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG) 01_q_learning_basics.ipynb
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) $(NBVAL)
 
-unit: $(STAMP)
+unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests
 
-nbval: $(STAMP)
+nbval: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(NOTEBOOKS) $(NBVAL)
 
 # Re-execute every notebook in place, top to bottom in a fresh kernel, keeping outputs.
@@ -49,4 +55,11 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/solve_cartpole.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) .venv-py313 notebooks/runs .pytest_cache
+
+# Point every Binder and Colab link (README, notebooks, course.toml) at a repository, add each
+# notebook's badges and Colab install block: `make badges REPO=owner/name` for a fork, plain
+# `make badges` to follow course.toml. Standard library only, so no .venv is needed.
+.PHONY: badges
+badges:
+	$(PYTHON) tools/badges.py $(if $(REPO),--repo $(REPO)) $(if $(BRANCH),--branch $(BRANCH))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import gymnasium as gym
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from .agent import DQNAgent
@@ -116,15 +117,17 @@ def train(env, config=None, seed=0, progress=True):
     history = History(env_id=spec.id if spec else "", seed=seed, solve_threshold=threshold)
 
     obs, _ = env.reset(seed=seed)
-    episode_return, episode_length, steps_in_bar = 0.0, 0, 0
+    episode_return, episode_length = 0.0, 0
     start = time.perf_counter()
     bar = tqdm(total=config.total_steps, unit="step", disable=not progress, desc=history.env_id or "train")
+    blas = single_threaded_blas()
     try:
         for step in range(1, config.total_steps + 1):
+            # 1. act
             epsilon = config.epsilon(step)
             action = agent.act(obs, epsilon, rng)
             next_obs, reward, terminated, truncated, _ = env.step(action)
-            # terminated (the pole fell) ends the return; truncated (500-step limit) does not.
+            # 2. store: terminated (the pole fell) ends the return; truncated (time limit) does not.
             replay_buffer.add(obs, action, reward, next_obs, terminated)
             obs = next_obs
             episode_return += float(reward)
@@ -136,21 +139,23 @@ def train(env, config=None, seed=0, progress=True):
                 history.episode_lengths.append(episode_length)
                 history.episode_end_steps.append(step)
                 history.episode_epsilons.append(epsilon)
-                bar.update(step - steps_in_bar)
-                steps_in_bar = step
+                bar.update(step - bar.n)
                 bar.set_postfix(episode_return=episode_return, epsilon=round(epsilon, 3), refresh=False)
                 obs, _ = env.reset()
                 episode_return, episode_length = 0.0, 0
 
+            # 3. learn
             if step > config.learning_starts and step % config.train_freq == 0:
                 batch = replay_buffer.sample(config.batch_size, n_batches=config.gradient_steps)
                 history.td_losses.append(agent.train_on_batch(batch))
                 history.td_loss_steps.append(step)
                 history.gradient_steps += config.gradient_steps
 
+            # 4. move the target network
             if step % config.target_update_interval == 0:
                 agent.update_target()
 
+            # 5. evaluate, and stop once solved
             if config.eval_every and step % config.eval_every == 0:
                 result = evaluate(agent, spec if spec is not None else env, config.eval_episodes, config.eval_seed)
                 history.evaluations.append({"env_steps": step, "mean": result.mean, "std": result.std})
@@ -161,7 +166,18 @@ def train(env, config=None, seed=0, progress=True):
     except KeyboardInterrupt:
         history.interrupted = True
     finally:
+        blas.unregister()
         history.wall_seconds = time.perf_counter() - start
-        bar.update(history.env_steps - steps_in_bar)
+        bar.update(history.env_steps - bar.n)
         bar.close()
     return agent, history
+
+
+def single_threaded_blas():
+    """Limit NumPy's BLAS to one thread until ``.unregister()`` is called on the result.
+
+    Acting multiplies tiny matrices, for which OpenBLAS's threads cost far more than they
+    save (measured here: a batch of 20 observations through the 256-256 network took 3.2 ms
+    with two threads on a busy 2-core machine, 0.08 ms with one).
+    """
+    return threadpool_limits(limits=1, user_api="blas")
