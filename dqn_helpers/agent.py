@@ -87,7 +87,7 @@ class DQNAgent:
             tf.convert_to_tensor(batch["terminated"], tf.float32),
         )
         self._numpy_weights = None  # the Q-network changed
-        return float(tf.reduce_mean(losses))
+        return float(losses)
 
     def _train_steps(self, obs, actions, rewards, next_obs, terminated):
         # One gradient step per slice of the leading axis, all inside one graph.
@@ -96,7 +96,7 @@ class DQNAgent:
         for i in tf.range(n_steps):
             loss = self._gradient_step(obs[i], actions[i], rewards[i], next_obs[i], terminated[i])
             losses = losses.write(i, loss)
-        return losses.stack()
+        return tf.reduce_mean(losses.stack())
 
     def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
         # The target network gives the bootstrap value; no gradient flows through it.

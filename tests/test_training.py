@@ -8,7 +8,7 @@ from dqn_helpers import DQNConfig, seed_everything, train
 from dqn_helpers import training as training_module
 
 SHORT = dict(total_steps=1_500, learning_starts=200, hidden_sizes=(32, 32), eval_every=500, eval_episodes=3,
-             epsilon_decay_steps=1_000, target_update_interval=100)
+             epsilon_decay_steps=1_000, target_update_interval=100, train_freq=4, gradient_steps=2)
 
 
 def test_same_seed_gives_identical_histories():
@@ -28,7 +28,8 @@ def test_history_records_the_run():
     assert history.episode_end_steps == list(np.cumsum(history.episode_lengths))
     assert history.episode_epsilons[0] > history.episode_epsilons[-1]
     assert [e["env_steps"] for e in history.evaluations] == [500, 1000, 1500]
-    assert history.td_loss_steps[0] > 200 and len(history.td_losses) == history.gradient_steps // 2
+    assert history.td_loss_steps[0] > 200 and all(step % 4 == 0 for step in history.td_loss_steps)
+    assert len(history.td_losses) == (1_500 - 200) // 4 and history.gradient_steps == 2 * len(history.td_losses)
     rows = history.episode_rows()
     assert len(rows) == len(history.episode_returns)
     assert rows[0]["td_loss"] == ""  # the first episode ended before learning started
