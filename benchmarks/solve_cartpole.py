@@ -1,8 +1,10 @@
 """How fast does the default DQNConfig solve CartPole-v1? Seeds 0-9, one table.
 
 Solved means: a greedy evaluation of 20 fixed-seed episodes averages >= 475, checked every
-`eval_every` env steps, within the step budget (50,000 by default). Prints one row per seed
-(solved, env steps, wall seconds, steps/s) and the medians.
+`eval_every` env steps, and (by default) confirmed on 100 further fixed-seed episodes, within
+the step budget (50,000 by default). Prints one row per seed (solved, env steps, wall seconds,
+steps/s, the last 20-episode evaluation, and the returned agent's mean on 100 fresh episodes,
+seeds 20000-20099, which notebook 05 uses) and the medians.
 
     python benchmarks/solve_cartpole.py                 # seeds 0-9, one at a time (for timing)
     python benchmarks/solve_cartpole.py --jobs 2        # faster, but the seconds are then shared-CPU
@@ -24,12 +26,18 @@ def run_seed(seed, overrides, env_id):
     import dqn_helpers
 
     config = dqn_helpers.DQNConfig(**overrides)
-    _, history = dqn_helpers.train(env_id, config, seed=seed, progress=False)
+    agent, history = dqn_helpers.train(env_id, config, seed=seed, progress=False)
     last = history.evaluations[-1]["mean"] if history.evaluations else float("nan")
+    # Not part of training or its time: the returned agent on 100 episodes it never saw.
+    fresh = dqn_helpers.evaluate(agent, env_id, n_episodes=100, seed=FRESH_SEED).mean
     return {
         "seed": seed, "solved": history.solved, "env_steps": history.env_steps,
         "seconds": history.wall_seconds, "steps_per_s": history.steps_per_second, "last_eval": last,
+        "fresh100": fresh,
     }
+
+
+FRESH_SEED = 20_000  # the seeds notebook 05 evaluates on
 
 
 def parse_overrides(pairs):
@@ -53,7 +61,7 @@ def main():
     overrides = parse_overrides(args.set)
 
     print(f"{args.env}, DQNConfig overrides: {overrides or 'none (defaults)'}, jobs={args.jobs}, cpus={os.cpu_count()}")
-    print(f"{'seed':>4} {'solved':>6} {'env_steps':>9} {'seconds':>8} {'steps/s':>8} {'last_eval':>9}")
+    print(f"{'seed':>4} {'solved':>6} {'env_steps':>9} {'seconds':>8} {'steps/s':>8} {'last_eval':>9} {'fresh100':>8}")
     start = time.perf_counter()
     rows = []
     context = multiprocessing.get_context("spawn")  # a fresh process per seed: no shared TF state
@@ -63,9 +71,10 @@ def main():
             row = future.result()
             rows.append(row)
             print(f"{row['seed']:>4} {str(row['solved']):>6} {row['env_steps']:>9} {row['seconds']:>8.1f} "
-                  f"{row['steps_per_s']:>8.0f} {row['last_eval']:>9.1f}", flush=True)
+                  f"{row['steps_per_s']:>8.0f} {row['last_eval']:>9.1f} {row['fresh100']:>8.1f}", flush=True)
     solved = [r for r in rows if r["solved"]]
     print(f"solved: {len(solved)}/{len(rows)}")
+    print(f"fresh 100-episode evaluation >= 475: {sum(r['fresh100'] >= 475 for r in rows)}/{len(rows)}")
     print(f"median env_steps (all seeds): {statistics.median(r['env_steps'] for r in rows):.0f}")
     print(f"median seconds (all seeds): {statistics.median(r['seconds'] for r in rows):.1f}")
     print(f"median steps/s: {statistics.median(r['steps_per_s'] for r in rows):.0f}")

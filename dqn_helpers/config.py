@@ -59,6 +59,8 @@ class DQNConfig:
     """Episodes per greedy evaluation."""
     eval_seed: int = 10_000
     """Evaluation episode i is reset with seed eval_seed + i, the same episodes every time."""
+    confirm_episodes: int = 100
+    """When an evaluation reaches the threshold, this many further fixed-seed episodes must confirm it (mean minus two standard errors) before training stops; 0 stops at once."""
     solve_threshold: float = None
     """Mean evaluation return that counts as solved; None takes the env's reward_threshold (475 for CartPole-v1)."""
 
@@ -75,6 +77,7 @@ class DQNConfig:
         _integer(self, "eval_every", 0)
         _integer(self, "eval_episodes", 1)
         _integer(self, "eval_seed", 0)
+        _integer(self, "confirm_episodes", 0)
         if not self.hidden_sizes or not all(_is_int(h) and h >= 1 for h in self.hidden_sizes):
             _fail("hidden_sizes", self.hidden_sizes, "must be a non-empty list of positive integers such as (64, 64)")
         _number(self, "learning_rate", 0.0, 1.0, low_open=True)

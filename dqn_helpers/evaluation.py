@@ -3,7 +3,6 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .envs import make_env
 
@@ -46,7 +45,6 @@ def evaluate(policy, env, n_episodes=20, seed=10_000):
     spec = env.spec if isinstance(env, gym.Env) else env
     envs = [make_env(spec) if isinstance(spec, str) else gym.make(spec) for _ in range(n_episodes)]
     seeds = [seed + i for i in range(n_episodes)]
-    blas = threadpool_limits(limits=1, user_api="blas")  # tiny matrices: threads only slow them down
     try:
         obs = np.stack([e.reset(seed=s)[0] for e, s in zip(envs, seeds)]).astype(np.float32)
         returns = np.zeros(n_episodes)
@@ -61,7 +59,6 @@ def evaluate(policy, env, n_episodes=20, seed=10_000):
                 lengths[i] += 1
                 running[i] = not (terminated or truncated)
     finally:
-        blas.unregister()
         for e in envs:
             e.close()
     return EvalResult(returns=returns, lengths=lengths, seeds=seeds)

@@ -121,3 +121,22 @@ def test_evaluation_keeps_the_time_limit_of_the_training_env(monkeypatch):
     config = DQNConfig(**{**SHORT, "total_steps": 300, "eval_every": 300, "eval_episodes": 2})
     train(env, config, seed=0, progress=False)
     assert gym.make(specs[0]).spec.max_episode_steps == 30
+
+
+def test_a_lucky_evaluation_must_be_confirmed_before_stopping(monkeypatch):
+    from dqn_helpers.evaluation import EvalResult
+
+    config = DQNConfig(**SHORT)
+
+    def fake_evaluate(policy, env, n_episodes, seed):
+        # The 20 stopping episodes look solved; the confirmation episodes do not.
+        mean = 480.0 if seed == config.eval_seed else 300.0
+        return EvalResult(returns=np.full(n_episodes, mean), lengths=np.full(n_episodes, 1), seeds=[])
+
+    monkeypatch.setattr(training_module, "evaluate", fake_evaluate)
+    unconfirmed = training_module.evaluate_for_stopping(None, "CartPole-v1", config, threshold=475.0)
+    assert unconfirmed["mean"] == 480.0 and unconfirmed["confirm_mean"] == 300.0 and not unconfirmed["solved"]
+    no_confirmation = DQNConfig(**{**SHORT, "confirm_episodes": 0})
+    assert training_module.evaluate_for_stopping(None, "CartPole-v1", no_confirmation, threshold=475.0)["solved"]
+    _, history = train("CartPole-v1", config, seed=0, progress=False)
+    assert not history.solved and history.env_steps == config.total_steps  # never stopped early
