@@ -138,11 +138,23 @@ def course_copy(tmp_path):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / "notebooks").mkdir()
     for path in NOTEBOOKS:
-        shutil.copy(path, tmp_path / "notebooks" / path.name)
+        without_launchers(path, tmp_path / "notebooks" / path.name)
     head = README_HEAD.format(first=NOTEBOOKS[0].name, repo=DEFAULT_REPO)
     (tmp_path / "README.md").write_text(head + "\n" + (ROOT / "README.md").read_text(encoding="utf-8"),
                                         encoding="utf-8")
     return tmp_path
+
+
+def without_launchers(source, target):
+    """Copy a notebook as it was before `make badges`: no badge line, no Colab block."""
+    notebook = nbformat.read(source, as_version=4)
+    title = notebook.cells[badges.title_cell_index(notebook)]
+    title.source = "\n".join(line for line in title.source.split("\n") if "mybinder.org/badge_logo.svg" not in line)
+    title.source = title.source.replace("\n\n\n", "\n\n")
+    setup = notebook.cells[badges.setup_cell_index(notebook)]
+    if "google.colab" in setup.source:
+        setup.source = setup.source.split("\n\n", 1)[1]  # the block is the setup cell's first paragraph
+    nbformat.write(notebook, target)
 
 
 def snapshot(root):
