@@ -49,8 +49,13 @@ class DQNAgent:
             self.loss_fn = keras.losses.Huber(delta=1.0)
         else:
             self.loss_fn = keras.losses.MeanSquaredError()
-        self._train_fn = tf.function(self._train_steps, reduce_retracing=True)
-        self._numpy_weights = None  # a NumPy copy of the Q-network, refreshed after training
+        # A fixed signature (any number of gradient steps, any batch size) means one trace,
+        # and a cheap call: TensorFlow skips matching the arguments against earlier traces.
+        batches = tf.TensorSpec([None, None], tf.float32)
+        observations = tf.TensorSpec([None, None, self.obs_dim], tf.float32)
+        signature = (observations, tf.TensorSpec([None, None], tf.int32), batches, observations, batches)
+        self._train_fn = tf.function(self._train_steps, input_signature=signature)
+        self._numpy_weights = None  # a NumPy copy of the Q-network to act with
 
     # ----- acting -------------------------------------------------------------------
     def q_values(self, obs):
@@ -79,15 +84,16 @@ class DQNAgent:
         obs = np.asarray(batch["obs"], dtype=np.float32)
         if obs.ndim == 2:  # one batch: add the gradient-step axis
             batch = {key: np.asarray(value)[None] for key, value in batch.items()}
-        losses = self._train_fn(
+        mean_loss, weights = self._train_fn(
             tf.convert_to_tensor(batch["obs"], tf.float32),
             tf.convert_to_tensor(batch["actions"], tf.int32),
             tf.convert_to_tensor(batch["rewards"], tf.float32),
             tf.convert_to_tensor(batch["next_obs"], tf.float32),
             tf.convert_to_tensor(batch["terminated"], tf.float32),
         )
-        self._numpy_weights = None  # the Q-network changed
-        return float(losses)
+        # The compiled call also returns the new weights: cheaper than reading the variables again.
+        self._numpy_weights = [w.numpy() for w in weights]
+        return float(mean_loss)
 
     def _train_steps(self, obs, actions, rewards, next_obs, terminated):
         # One gradient step per slice of the leading axis, all inside one graph.
@@ -96,7 +102,7 @@ class DQNAgent:
         for i in tf.range(n_steps):
             loss = self._gradient_step(obs[i], actions[i], rewards[i], next_obs[i], terminated[i])
             losses = losses.write(i, loss)
-        return tf.reduce_mean(losses.stack())
+        return tf.reduce_mean(losses.stack()), [tf.convert_to_tensor(v) for v in self.q_network.weights]
 
     def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
         # The target network gives the bootstrap value; no gradient flows through it.
