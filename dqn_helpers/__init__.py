@@ -35,7 +35,7 @@ if os.environ.get("DQN_HELPERS_THREADS", "1") != "0":
     except RuntimeError:  # TensorFlow already ran an op in this process; leave it as it is
         pass
 
-from .agent import DQNAgent, td_targets  # noqa: E402
+from .agent import DQNAgent, double_td_targets, td_targets  # noqa: E402
 from .config import DQNConfig  # noqa: E402
 from .envs import make_env  # noqa: E402
 from .evaluation import EvalResult, evaluate  # noqa: E402
@@ -64,6 +64,7 @@ __all__ = [
     "QLearningResult",
     "ReplayBuffer",
     "build_q_network",
+    "double_td_targets",
     "epsilon_greedy",
     "evaluate",
     "exponential_epsilon",

@@ -21,6 +21,20 @@ def td_targets(rewards, next_q_target, terminated, gamma):
     return keras.ops.cast(rewards, "float32") + gamma * not_terminal * max_next_q
 
 
+def double_td_targets(rewards, next_q_online, next_q_target, terminated, gamma):
+    """Double DQN targets ``y = r + gamma * (1 - terminated) * Q_target(s', argmax_a' Q_online(s', a'))``.
+
+    The online network chooses the next action and the target network values it, so the
+    max no longer picks the action whose value happens to be overestimated the most
+    (van Hasselt et al., 2016). Introduced in `06_beyond_vanilla_dqn.ipynb`.
+    """
+    best = keras.ops.argmax(next_q_online, axis=-1)
+    n_actions = keras.ops.shape(next_q_target)[-1]
+    chosen = keras.ops.sum(keras.ops.cast(next_q_target, "float32") * keras.ops.one_hot(best, n_actions), axis=-1)
+    not_terminal = 1.0 - keras.ops.cast(terminated, "float32")
+    return keras.ops.cast(rewards, "float32") + gamma * not_terminal * chosen
+
+
 class DQNAgent:
     """A Q-network, its target network, an optimizer, and how to act and learn.
 
@@ -31,7 +45,9 @@ class DQNAgent:
     - ``update_target`` copies (``tau=1``) or blends (``tau<1``) the Q-network into the
       target network.
 
-    Introduced in `04_training_loop.ipynb`.
+    ``config.double`` switches to Double DQN targets, ``config.dueling`` to a dueling
+    head, and ``config.target_network=False`` bootstraps from the Q-network itself (the
+    blog's way, kept for ablations). Introduced in `04_training_loop.ipynb`.
     """
 
     def __init__(self, obs_dim, n_actions, config=None):
@@ -39,8 +55,9 @@ class DQNAgent:
         self.obs_dim = int(obs_dim)
         self.n_actions = int(n_actions)
         hidden = self.config.hidden_sizes
-        self.q_network = build_q_network(self.obs_dim, self.n_actions, hidden, name="q_network")
-        self.target_network = build_q_network(self.obs_dim, self.n_actions, hidden, name="target_network")
+        dueling = self.config.dueling
+        self.q_network = build_q_network(self.obs_dim, self.n_actions, hidden, name="q_network", dueling=dueling)
+        self.target_network = build_q_network(self.obs_dim, self.n_actions, hidden, name="target_network", dueling=dueling)
         self.target_network.set_weights(self.q_network.get_weights())
         self.optimizer = keras.optimizers.Adam(learning_rate=self.config.learning_rate)
         # Build the optimizer's slots now: variables cannot be created inside the compiled loop.
@@ -62,7 +79,7 @@ class DQNAgent:
         """Q-values for one observation ``(obs_dim,)`` or a batch ``(n, obs_dim)``, as NumPy."""
         if self._numpy_weights is None:
             self._numpy_weights = self.q_network.get_weights()
-        return numpy_forward(self._numpy_weights, obs)
+        return numpy_forward(self._numpy_weights, obs, dueling=self.config.dueling)
 
     def greedy_actions(self, obs_batch):
         """The greedy action ``argmax_a Q(s, a)`` for each observation of a batch."""
@@ -106,7 +123,12 @@ class DQNAgent:
 
     def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
         # The target network gives the bootstrap value; no gradient flows through it.
-        targets = td_targets(rewards, self.target_network(next_obs), terminated, self.config.gamma)
+        bootstrap = self.target_network if self.config.target_network else self.q_network
+        next_q = bootstrap(next_obs)
+        if self.config.double:
+            targets = double_td_targets(rewards, self.q_network(next_obs), next_q, terminated, self.config.gamma)
+        else:
+            targets = td_targets(rewards, next_q, terminated, self.config.gamma)
         with tf.GradientTape() as tape:
             q_all = self.q_network(obs, training=True)
             q_taken = tf.reduce_sum(q_all * tf.one_hot(actions, self.n_actions), axis=1)

@@ -28,6 +28,8 @@ def build_parser():
         help_text = FIELD_HELP.get(f.name, "").replace("%", "%%") + f" (default {f.default})"
         if f.name == "hidden_sizes":
             train.add_argument(*flags, dest=f.name, type=int, nargs="+", default=None, help=help_text)
+        elif isinstance(f.default, bool):  # --double / --no-double, and so on
+            train.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:
             kind = float if f.name == "solve_threshold" else type(f.default)
             train.add_argument(*flags, dest=f.name, type=kind, default=None, help=help_text)

@@ -63,6 +63,14 @@ class DQNConfig:
     """When an evaluation reaches the threshold, this many further fixed-seed episodes must confirm it (mean minus two standard errors) before training stops; 0 stops at once."""
     solve_threshold: float = None
     """Mean evaluation return that counts as solved; None takes the env's reward_threshold (475 for CartPole-v1)."""
+    double: bool = False
+    """Double DQN: the Q-network picks the next action, the target network values it (notebook 06)."""
+    dueling: bool = False
+    """Dueling head: Q(s, a) = V(s) + A(s, a) - mean_a A(s, a) (notebook 06)."""
+    target_network: bool = True
+    """False bootstraps from the Q-network itself, as the blog does (an ablation, notebook 06)."""
+    truncation_as_termination: bool = False
+    """True stores a time-limit truncation as terminated, the blog's mistake (an ablation, notebook 06)."""
 
     def __post_init__(self):
         self.hidden_sizes = tuple(self.hidden_sizes)
@@ -96,6 +104,9 @@ class DQNConfig:
             _fail("loss", self.loss, f"must be one of {list(LOSSES)}")
         if self.batch_size > self.buffer_size:
             _fail("batch_size", self.batch_size, f"must not exceed buffer_size ({self.buffer_size}): a batch is drawn from the buffer")
+        for name in ("double", "dueling", "target_network", "truncation_as_termination"):
+            if not isinstance(getattr(self, name), bool):
+                _fail(name, getattr(self, name), "must be True or False")
         if self.solve_threshold is not None and not _is_number(self.solve_threshold):
             _fail("solve_threshold", self.solve_threshold, "must be a number or None")
 

@@ -4,11 +4,25 @@ import numpy as np
 import keras
 
 
-def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network"):
+@keras.saving.register_keras_serializable(package="dqn_helpers")
+class DuelingCombine(keras.layers.Layer):
+    """``Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a')`` from a value and an advantage stream.
+
+    Subtracting the mean advantage makes the split unique: without it, any constant could
+    move from V to A. Introduced in `06_beyond_vanilla_dqn.ipynb`.
+    """
+
+    def call(self, value, advantage):
+        return value + advantage - keras.ops.mean(advantage, axis=-1, keepdims=True)
+
+
+def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network", dueling=False):
     """A ReLU MLP ``obs_dim -> hidden_sizes -> n_actions`` with a linear output layer.
 
     The blog's network is ``hidden_sizes=(64, 64)``. ``n_actions`` is cast with ``int()``
-    because Keras 3 rejects NumPy integers such as ``env.action_space.n``.
+    because Keras 3 rejects NumPy integers such as ``env.action_space.n``. With
+    ``dueling=True`` the last hidden layer feeds two heads, a value ``V(s)`` and advantages
+    ``A(s, a)``, combined by ``DuelingCombine`` (notebook 06).
     Introduced in `02_keras_q_network.ipynb`.
     """
     obs_dim, n_actions = int(obs_dim), int(n_actions)
@@ -16,24 +30,34 @@ def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network")
         raise ValueError(f"obs_dim and n_actions must be positive, got {obs_dim} and {n_actions}.")
     if not hidden_sizes or any(int(h) < 1 for h in hidden_sizes):
         raise ValueError(f"hidden_sizes must be a non-empty list of positive integers, got {hidden_sizes!r}.")
-    layers = [keras.Input(shape=(obs_dim,))]
-    layers += [keras.layers.Dense(int(h), activation="relu") for h in hidden_sizes]
-    layers.append(keras.layers.Dense(n_actions, name="q_values"))
-    return keras.Sequential(layers, name=name)
+    if not dueling:
+        layers = [keras.Input(shape=(obs_dim,))]
+        layers += [keras.layers.Dense(int(h), activation="relu") for h in hidden_sizes]
+        layers.append(keras.layers.Dense(n_actions, name="q_values"))
+        return keras.Sequential(layers, name=name)
+    obs = keras.Input(shape=(obs_dim,))
+    x = obs
+    for h in hidden_sizes:
+        x = keras.layers.Dense(int(h), activation="relu")(x)
+    value = keras.layers.Dense(1, name="value")(x)
+    advantage = keras.layers.Dense(n_actions, name="advantage")(x)
+    return keras.Model(obs, DuelingCombine(name="q_values")(value, advantage), name=name)
 
 
-def numpy_forward(weights, obs):
+def numpy_forward(weights, obs, dueling=False):
     """Q-values of a ``build_q_network`` MLP computed with NumPy from its weight list.
 
-    ``weights`` is ``model.get_weights()``: kernel, bias, kernel, bias, ... For one
-    observation this is ~100x cheaper than ``model.predict`` and skips TensorFlow's
-    per-call overhead entirely, which is why the agent acts with it.
-    Introduced in `02_keras_q_network.ipynb`.
+    ``weights`` is ``model.get_weights()``: kernel, bias, kernel, bias, ... (for a dueling
+    network the last two pairs are the value and the advantage heads). For one observation
+    this is ~100x cheaper than ``model.predict`` and skips TensorFlow's per-call overhead
+    entirely, which is why the agent acts with it. Introduced in `02_keras_q_network.ipynb`.
     """
     x = np.asarray(obs, dtype=np.float32)
-    n_layers = len(weights) // 2
-    for i in range(n_layers):
-        x = x @ weights[2 * i] + weights[2 * i + 1]
-        if i < n_layers - 1:
-            x = np.maximum(x, 0.0)
-    return x
+    n_hidden = len(weights) // 2 - (2 if dueling else 1)
+    for i in range(n_hidden):
+        x = np.maximum(x @ weights[2 * i] + weights[2 * i + 1], 0.0)
+    if not dueling:
+        return x @ weights[-2] + weights[-1]
+    value = x @ weights[-4] + weights[-3]
+    advantage = x @ weights[-2] + weights[-1]
+    return value + advantage - advantage.mean(axis=-1, keepdims=True)

@@ -126,7 +126,8 @@ def train(env, config=None, seed=0, progress=True):
             action = agent.act(obs, epsilon, rng)
             next_obs, reward, terminated, truncated, _ = env.step(action)
             # 2. store: terminated (the pole fell) ends the return; truncated (time limit) does not.
-            replay_buffer.add(obs, action, reward, next_obs, terminated)
+            ended = terminated or (truncated and config.truncation_as_termination)
+            replay_buffer.add(obs, action, reward, next_obs, ended)
             obs = next_obs
             episode_return += float(reward)
             episode_length += 1
