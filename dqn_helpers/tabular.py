@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .seeding import seed_everything
 
@@ -49,11 +50,12 @@ class QLearningResult:
 
 
 def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start=1.0,
-                     epsilon_end=0.05, decay_fraction=0.5, seed=0):
+                     epsilon_end=0.05, decay_fraction=0.5, seed=0, progress=False):
     """Train a Q-table on a discrete env; epsilon decays linearly over the first ``decay_fraction`` of episodes.
 
     The env must have Discrete observations and actions, and must end its episodes (give
-    CliffWalking-v1 a ``max_episode_steps``). Introduced in `01_q_learning_basics.ipynb`.
+    CliffWalking-v1 a ``max_episode_steps``). ``progress=True`` shows a progress bar over
+    episodes. Introduced in `01_q_learning_basics.ipynb`.
     """
     for name, value in (("n_episodes", n_episodes),):
         if int(value) != value or value < 1:
@@ -64,7 +66,7 @@ def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start
     q_table = np.zeros((env.observation_space.n, env.action_space.n))
     returns, lengths, epsilons = np.zeros(n_episodes), np.zeros(n_episodes, dtype=int), np.zeros(n_episodes)
     decay_episodes = max(1, int(decay_fraction * n_episodes))
-    for episode in range(n_episodes):
+    for episode in tqdm(range(n_episodes), desc="Q-learning", unit="episode", disable=not progress):
         epsilon = max(epsilon_end, epsilon_start - (epsilon_start - epsilon_end) * episode / decay_episodes)
         obs, _ = env.reset(seed=seed + episode)
         terminated = truncated = False
