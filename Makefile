@@ -11,7 +11,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test unit nbval notebooks check-notebooks benchmarks clean
+.PHONY: setup lab test unit nbval notebooks check-notebooks benchmarks student clean
 
 setup: $(STAMP)
 
@@ -54,8 +54,12 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/solve_cartpole.py
 
+# Student copies in student/: solution cells replaced by stubs, solution blocks removed.
+student:
+	$(PYTHON) tools/make_student.py --out student
+
 clean:
-	rm -rf $(VENV) .venv-py313 notebooks/runs .pytest_cache
+	rm -rf $(VENV) .venv-py313 notebooks/runs student .pytest_cache
 
 # Point every Binder and Colab link (README, notebooks, course.toml) at a repository, add each
 # notebook's badges and Colab install block: `make badges REPO=owner/name` for a fork, plain
