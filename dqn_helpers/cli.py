@@ -97,10 +97,12 @@ def run_train(args):
         history.write_csv(tmp / "history.csv")
         (tmp / "results.json").write_text(json.dumps(results, indent=2))
         import matplotlib
+        import matplotlib.pyplot
 
         matplotlib.use("Agg")
         ax = plot_learning_curve(history, title=f"{args.env}, seed {args.seed}")
         ax.figure.savefig(tmp / "learning_curve.png", dpi=100, bbox_inches="tight")
+        matplotlib.pyplot.close(ax.figure)  # many runs in one process must not pile up figures
         tmp.rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
