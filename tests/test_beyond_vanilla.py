@@ -1,11 +1,9 @@
 """Double DQN, the dueling head and the ablation switches of notebook 06."""
-import gymnasium as gym
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from dqn_helpers import DQNAgent, DQNConfig, ReplayBuffer, build_q_network, double_td_targets, load_agent, save_agent, td_targets, train
-from dqn_helpers import training as training_module
+from dqn_helpers import DQNAgent, DQNConfig, ReplayBuffer, build_q_network, double_td_targets, load_agent, save_agent, td_targets
 from dqn_helpers.cli import build_parser
 from dqn_helpers.networks import numpy_forward
 
@@ -68,27 +66,6 @@ def test_without_a_target_network_targets_come_from_the_q_network():
     zeroed_target = agent_with(True).train_on_batch(batch)
     assert no_target == pytest.approx(fresh_target, rel=1e-6)
     assert zeroed_target != pytest.approx(fresh_target, rel=1e-3)
-
-
-def test_truncation_as_termination_stores_the_blogs_done(monkeypatch):
-    stored, seen = [], []
-    original_add = training_module.ReplayBuffer.add
-
-    def spy(self, obs, action, reward, next_obs, terminated):
-        stored.append(bool(terminated))
-        original_add(self, obs, action, reward, next_obs, terminated)
-
-    class RecordFlags(gym.Wrapper):
-        def step(self, action):
-            result = self.env.step(action)
-            seen.append(result[2] or result[3])
-            return result
-
-    monkeypatch.setattr(training_module.ReplayBuffer, "add", spy)
-    config = DQNConfig(total_steps=200, learning_starts=100, hidden_sizes=(8,), eval_every=0, train_freq=4,
-                       gradient_steps=1, truncation_as_termination=True)
-    train(RecordFlags(gym.make("CartPole-v1", max_episode_steps=10)), config, seed=0, progress=False)
-    assert stored == seen
 
 
 def test_command_line_flags():

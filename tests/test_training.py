@@ -50,7 +50,8 @@ def test_early_stop_once_the_threshold_is_reached():
     assert history.solved and history.env_steps == 500 and history.solved_at == 500
 
 
-def test_truncation_is_not_stored_as_termination(monkeypatch):
+@pytest.mark.parametrize("blog_mistake", [False, True])
+def test_truncation_is_not_stored_as_termination(monkeypatch, blog_mistake):
     stored, seen = [], []
     original_add = training_module.ReplayBuffer.add
 
@@ -67,10 +68,13 @@ def test_truncation_is_not_stored_as_termination(monkeypatch):
     monkeypatch.setattr(training_module.ReplayBuffer, "add", spy)
     # A 10-step time limit: most episodes end truncated, a few terminated.
     env = RecordFlags(gym.make("CartPole-v1", max_episode_steps=10))
-    config = DQNConfig(**{**SHORT, "total_steps": 300, "eval_every": 0})
+    config = DQNConfig(**{**SHORT, "total_steps": 300, "eval_every": 0, "truncation_as_termination": blog_mistake})
     train(env, config, seed=0, progress=False)
     assert any(truncated and not terminated for terminated, truncated in seen)
-    assert stored == [bool(terminated) for terminated, _ in seen]
+    if blog_mistake:  # the ablation of notebook 06 stores the blog's `done`
+        assert stored == [bool(terminated or truncated) for terminated, truncated in seen]
+    else:
+        assert stored == [bool(terminated) for terminated, _ in seen]
 
 
 def test_ctrl_c_returns_what_was_learned_so_far():
