@@ -12,7 +12,6 @@ Ours: dqn_helpers.ReplayBuffer, a NumPy forward pass to act, a compiled tf.funct
 Prints both rates and ends with `speedup_vs_seed_loop: N` (issue 2 asks for N >= 30).
 """
 import argparse
-import os
 import random
 import sys
 import time

@@ -1,7 +1,7 @@
 """Every DQN hyperparameter in one validated dataclass."""
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import DQNHelpersError
 from .schedules import SCHEDULES
@@ -181,4 +181,3 @@ try:
 except (OSError, TypeError):  # source not available (frozen install): flags just lack help
     pass
 
-del field

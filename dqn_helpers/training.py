@@ -4,7 +4,6 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
-import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -57,7 +56,7 @@ class History:
         ``td_loss`` is the mean loss of the training calls made during that episode
         (empty before learning starts).
         """
-        rows, start, loss_index = [], 0, 0
+        rows, loss_index = [], 0
         for n, (end, ret, length, eps) in enumerate(
             zip(self.episode_end_steps, self.episode_returns, self.episode_lengths, self.episode_epsilons)
         ):
@@ -69,7 +68,6 @@ class History:
                 "episode": n + 1, "env_steps": end, "episode_return": ret, "episode_length": length,
                 "epsilon": round(eps, 6), "td_loss": float(np.mean(losses)) if losses else "",
             })
-            start = end
         return rows
 
     def write_csv(self, path):

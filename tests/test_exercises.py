@@ -1,7 +1,6 @@
 """Every checker accepts the reference solution and rejects typical mistakes with specific feedback."""
 import gymnasium as gym
 import numpy as np
-import pytest
 
 import dqn_helpers
 from dqn_helpers import exercises
