@@ -2,9 +2,9 @@
 
 Each ``check_*`` function runs the student's function on small cases chosen to catch the
 usual mistakes, prints one line of feedback (what is wrong and what to change, or a short
-success message) and returns ``True`` or ``False``. A function that still raises
-``NotImplementedError`` (an untouched stub) gets "not done yet" rather than an error, so a
-student's notebook always runs top to bottom.
+success message) and returns a ``Verdict``, which is truthy when the function passed. A
+function that still raises ``NotImplementedError`` (an untouched stub) gets "not done yet"
+rather than an error, so a student's notebook always runs top to bottom.
 """
 import numpy as np
 
@@ -15,20 +15,46 @@ class Mistake(Exception):
     """Raised inside a checker with the feedback for the student."""
 
 
+class Verdict:
+    """What a checker returns: ``bool(verdict)`` says whether the function passed.
+
+    The feedback line is already printed, so in a notebook the verdict itself displays
+    nothing (no stray ``True`` under the message).
+    """
+
+    def __init__(self, passed):
+        self.passed = bool(passed)
+
+    def __bool__(self):
+        return self.passed
+
+    def __eq__(self, other):
+        return bool(self) == bool(other) if isinstance(other, (bool, Verdict)) else NotImplemented
+
+    def __hash__(self):
+        return hash(self.passed)
+
+    def __repr__(self):
+        return f"Verdict(passed={self.passed})"
+
+    def _ipython_display_(self):
+        pass
+
+
 def _report(name, check):
     try:
         check()
     except NotImplementedError:
         print(f"{name}: not done yet. Replace `raise NotImplementedError` with your code, then run this cell again.")
-        return False
+        return Verdict(False)
     except Mistake as mistake:
         print(f"{name}: not yet right. {mistake}")
-        return False
+        return Verdict(False)
     except Exception as exc:  # the student's code crashed: say where, not a traceback
         print(f"{name}: your function raised {type(exc).__name__}: {exc}")
-        return False
+        return Verdict(False)
     print(f"{name}: correct.")
-    return True
+    return Verdict(True)
 
 
 def _close(a, b):
@@ -123,6 +149,33 @@ def check_td_targets(td_targets):
     return _report("TD targets", check)
 
 
+def check_huber_loss(huber_loss):
+    """Check ``huber_loss(td_errors, kappa=1.0) -> one loss per TD error``. Introduced in `02_keras_q_network.ipynb`."""
+
+    def check():
+        errors = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 2.0])
+        losses = np.asarray(huber_loss(errors, 1.0), dtype=float)
+        if losses.shape != errors.shape:
+            raise Mistake(f"Return one loss per TD error (shape {errors.shape}), not their mean, got shape {losses.shape}.")
+        if losses[0] < 0:
+            raise Mistake("A negative TD error gave a negative loss: use |delta|, a miss in either direction costs.")
+        if _close(losses, 0.5 * errors**2):
+            raise Mistake("That is the squared error everywhere: for |delta| > kappa the loss must grow only linearly, "
+                          "kappa * (|delta| - kappa / 2).")
+        if _close(losses[2], 0.25):
+            raise Mistake("The quadratic part is 0.5 * delta**2 (its slope at delta is delta), you left out the 0.5.")
+        if _close(losses[0], 3.0):
+            raise Mistake("The linear part is kappa * (|delta| - kappa / 2): without - kappa / 2 the loss jumps at |delta| = kappa.")
+        if not _close(losses, [2.5, 0.5, 0.125, 0.0, 0.125, 1.5]):
+            raise Mistake(f"With kappa = 1, expected [2.5, 0.5, 0.125, 0.0, 0.125, 1.5], got {np.round(losses, 4).tolist()}.")
+        wide = np.asarray(huber_loss(np.array([3.0, -1.0]), 2.0), dtype=float)
+        if not _close(wide, [4.0, 0.5]):
+            raise Mistake(f"With kappa = 2, TD errors [3, -1] should cost [4.0, 0.5], got {np.round(wide, 4).tolist()}: "
+                          "use the kappa argument, not a fixed 1.")
+
+    return _report("Huber loss", check)
+
+
 def check_ring_buffer(buffer_class):
     """Check a ring buffer class: ``buffer_class(capacity, obs_dim)`` with ``add(obs, action,
     reward, next_obs, terminated)``, ``len()``, and arrays ``obs`` and ``rewards``.
@@ -149,6 +202,71 @@ def check_ring_buffer(buffer_class):
             raise Mistake("obs and rewards of one transition must land in the same row.")
 
     return _report("ring buffer", check)
+
+
+def check_ring_buffer_sample(buffer_class):
+    """Check ``buffer_class(capacity, obs_dim).sample(batch_size)``: a dict of arrays ``obs``,
+    ``actions``, ``rewards``, ``next_obs``, ``terminated`` drawn uniformly from the stored
+    transitions, and a ``ValueError`` that says why when the buffer holds fewer than a batch.
+
+    Introduced in `03_replay_buffer.ipynb`.
+    """
+
+    def fill(buffer, first, last):
+        for i in range(first, last + 1):  # reward i, obs [i, i], next_obs [i + 0.5, i + 0.5]
+            buffer.add(np.full(2, float(i)), i % 2, float(i), np.full(2, i + 0.5), False)
+
+    def draws(buffer, batch_size, n_batches=200):
+        batches = [buffer.sample(batch_size) for _ in range(n_batches)]
+        missing = {"obs", "actions", "rewards", "next_obs", "terminated"} - set(batches[0])
+        if missing:
+            raise Mistake(f"The batch has no {sorted(missing)}: return a dict with keys obs, actions, rewards, next_obs, terminated.")
+        for batch in batches:
+            rewards, obs = np.asarray(batch["rewards"], dtype=float), np.asarray(batch["obs"], dtype=float)
+            if rewards.shape != (batch_size,) or obs.shape != (batch_size, 2):
+                raise Mistake(f"A batch of {batch_size} should have rewards of shape ({batch_size},) and obs of shape "
+                              f"({batch_size}, 2), got {rewards.shape} and {obs.shape}.")
+            if np.any(rewards == 0):
+                raise Mistake("Your batch holds rows that were never written (reward 0): draw row indices from "
+                              "range(len(self)), not range(capacity).")
+            if not (np.array_equal(obs[:, 0], rewards) and np.array_equal(np.asarray(batch["next_obs"], dtype=float)[:, 0], rewards + 0.5)):
+                raise Mistake("The fields of one batch row come from different transitions: index every array with the same rows.")
+        return np.concatenate([np.asarray(b["rewards"], dtype=float) for b in batches])
+
+    def check():
+        buffer = buffer_class(100, 2)
+        fill(buffer, 1, 5)
+        try:
+            buffer.sample(8)
+        except ValueError as exc:
+            if "5" not in str(exc):
+                raise Mistake(f"Good, a ValueError; now make its message say how many transitions the buffer holds (5) "
+                              f"and how many were asked for (8). It said: {str(exc) or '(nothing)'}") from None
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            raise Mistake(f"sample(8) from 5 stored transitions raised {type(exc).__name__}; raise a ValueError "
+                          "that says the buffer holds fewer transitions than a batch.") from None
+        else:
+            raise Mistake("sample(8) from a buffer holding 5 transitions returned a batch: raise a ValueError that "
+                          "says how many transitions it holds, the blog's crash with a clearer message.")
+        fill(buffer, 6, 20)
+        seen = draws(buffer, 16)
+        if set(seen) != set(range(1, 21)):
+            raise Mistake(f"Some stored transitions are never sampled (only {len(set(seen))} of 20 turned up in 3200 draws): "
+                          "draw uniformly among all len(self) rows.")
+        wrapped = buffer_class(10, 2)
+        fill(wrapped, 1, 25)
+        try:
+            seen = draws(wrapped, 10)
+        except ValueError:
+            raise Mistake("After the buffer wrapped around it holds `capacity` transitions: len(self) must stay 10, "
+                          "and sample(10) must work.") from None
+        if set(seen) != set(range(16, 26)):
+            raise Mistake(f"After 25 adds to a buffer of capacity 10, batches should come from the 10 newest transitions "
+                          f"(rewards 16-25), got rewards {sorted(set(seen.astype(int).tolist()))}.")
+
+    return _report("ring buffer sample", check)
 
 
 # ----- 04 -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def test_an_unfinished_stub_is_not_done_yet(capsys):
 
     for checker in [exercises.check_q_learning_update, exercises.check_epsilon_greedy, exercises.check_td_targets,
                     exercises.check_ring_buffer, exercises.check_linear_schedule, exercises.check_greedy_evaluation,
-                    exercises.check_double_td_targets]:
+                    exercises.check_double_td_targets, exercises.check_huber_loss, exercises.check_ring_buffer_sample]:
         ok, out = verdict(capsys, checker, stub)
         assert not ok and "not done yet" in out
 
@@ -195,3 +195,90 @@ def test_double_td_targets(capsys):
     online_values = lambda r, online, target, terminated, gamma: r + gamma * (1 - terminated) * online.max(axis=1)  # noqa: E731
     ok, out = verdict(capsys, exercises.check_double_td_targets, online_values)
     assert not ok and "valued the chosen action with the online network" in out
+
+
+def test_a_verdict_is_truthy_only_when_passed_and_displays_nothing_in_a_notebook(capsys):
+    passed = exercises.check_linear_schedule(dqn_helpers.linear_epsilon)
+    failed = exercises.check_linear_schedule(lambda step, start, end, decay_steps: start)
+    assert bool(passed) and not bool(failed) and passed == True and failed == False  # noqa: E712
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    assert shell.display_formatter.format(passed) == ({}, {}), "a verdict would print a stray line under the feedback"
+
+
+# ----- Huber loss
+def reference_huber(td_errors, kappa=1.0):
+    a = np.abs(td_errors)
+    return np.where(a <= kappa, 0.5 * a**2, kappa * (a - 0.5 * kappa))
+
+
+def test_huber_loss(capsys):
+    assert verdict(capsys, exercises.check_huber_loss, reference_huber) == (True, "Huber loss: correct.")
+    keras_huber = lambda d, kappa=1.0: [float(dqn_helpers.agent.keras.losses.Huber(kappa)([0.0], [x])) for x in d]  # noqa: E731
+    assert verdict(capsys, exercises.check_huber_loss, keras_huber)[0], "Keras' own Huber loss must pass"
+    mistakes = {
+        "not their mean": lambda d, kappa=1.0: reference_huber(d, kappa).mean(),
+        "grow only linearly": lambda d, kappa=1.0: 0.5 * np.asarray(d) ** 2,
+        "left out the 0.5": lambda d, kappa=1.0: np.where(np.abs(d) <= kappa, d**2, kappa * (np.abs(d) - 0.5 * kappa)),
+        "jumps at |delta| = kappa": lambda d, kappa=1.0: np.where(np.abs(d) <= kappa, 0.5 * d**2, kappa * np.abs(d)),
+        "use the kappa argument": lambda d, kappa=1.0: reference_huber(d, 1.0),
+        "use |delta|": lambda d, kappa=1.0: np.where(np.abs(d) <= kappa, 0.5 * d**2, kappa * (d - 0.5 * kappa)),
+    }
+    for feedback, wrong in mistakes.items():
+        ok, out = verdict(capsys, exercises.check_huber_loss, wrong)
+        assert not ok and feedback in out, (feedback, out)
+
+
+# ----- ring buffer sample
+class SampledRing(GoodRing):
+    def sample(self, batch_size):
+        if batch_size > len(self):
+            raise ValueError(f"the buffer holds {len(self)} transitions, fewer than a batch of {batch_size}")
+        return self.buffer.sample(batch_size)
+
+
+class FromCapacity(SampledRing):  # draws rows that were never written
+    def sample(self, batch_size):
+        idx = np.random.default_rng(0).integers(0, len(self.buffer.rewards), size=batch_size)
+        fields = ("obs", "actions", "rewards", "next_obs", "terminated")
+        return {name: getattr(self.buffer, name)[idx] for name in fields}
+
+
+class MixedRows(SampledRing):  # each field indexed with its own draw
+    def sample(self, batch_size):
+        SampledRing.sample(self, batch_size)
+        rng = np.random.default_rng()
+        fields = ("obs", "actions", "rewards", "next_obs", "terminated")
+        return {name: getattr(self.buffer, name)[rng.integers(0, len(self), size=batch_size)] for name in fields}
+
+
+class OnlyFirstRows(SampledRing):  # always the same leading rows
+    def sample(self, batch_size):
+        SampledRing.sample(self, batch_size)
+        fields = ("obs", "actions", "rewards", "next_obs", "terminated")
+        return {name: getattr(self.buffer, name)[:batch_size] for name in fields}
+
+
+def test_ring_buffer_sample(capsys):
+    assert verdict(capsys, exercises.check_ring_buffer_sample, SampledRing) == (True, "ring buffer sample: correct.")
+    for buffer_class, feedback in [(FromCapacity, "returned a batch"),
+                                   (MixedRows, "come from different transitions"), (OnlyFirstRows, "never sampled")]:
+        ok, out = verdict(capsys, exercises.check_ring_buffer_sample, buffer_class)
+        assert not ok and feedback in out, (buffer_class.__name__, out)
+
+    class SilentError(SampledRing):
+        def sample(self, batch_size):
+            if batch_size > len(self):
+                raise ValueError("Sample larger than population")
+            return super().sample(batch_size)
+
+    ok, out = verdict(capsys, exercises.check_ring_buffer_sample, SilentError)
+    assert not ok and "how many transitions the buffer holds" in out
+
+    class NeverWritten(SampledRing):  # guard right, but draws from the whole capacity
+        def sample(self, batch_size):
+            SampledRing.sample(self, batch_size)
+            return FromCapacity.sample(self, batch_size)
+
+    ok, out = verdict(capsys, exercises.check_ring_buffer_sample, NeverWritten)
+    assert not ok and "never written" in out

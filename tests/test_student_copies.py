@@ -1,14 +1,60 @@
-"""`make student`: solutions out, stubs in, and a student copy still runs top to bottom."""
+"""Exercises in every notebook; `make student`: solutions out, stubs in, and a student copy
+still runs top to bottom, with every checker saying "not done yet"."""
 import json
 import pathlib
+import re
 import sys
 
 import nbformat
 from nbclient import NotebookClient
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import make_student  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+QUESTION = re.compile(r"^\*\*(\d+)\. ")
+
+
+def cells_of(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def text(cell):
+    return "".join(cell["source"])
+
+
+def printed(cell):
+    return "".join("".join(o.get("text", "")) for o in cell["outputs"])
+
+
+def exercise_section(cells):
+    start = next(i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and text(c).startswith("## Exercises"))
+    return cells[start:]
+
+
+def is_solution(cell):
+    return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def is_checker(cell):
+    return cell["cell_type"] == "code" and make_student.CHECKER_CALL.search(text(cell)) is not None
+
+
+def solution_lines(cell):
+    """The lines a student copy must not contain: a cell's solution body (or the whole cell)."""
+    lines = text(cell).splitlines()
+    if make_student.BEGIN in [l.strip() for l in lines]:
+        inside, body = False, []
+        for line in lines:
+            if line.strip() in (make_student.BEGIN, make_student.END):
+                inside = line.strip() == make_student.BEGIN
+            elif inside:
+                body.append(line)
+        lines = body
+    return [l.strip() for l in lines if len(l.strip()) > 12 and not l.strip().startswith("#")]
 
 SOLUTION_CODE = """def linear_schedule(step, start, end, decay_steps):
     # BEGIN SOLUTION
@@ -33,7 +79,8 @@ def exercise_notebook():
 
 def execute(path):
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    # run where the notebook is, so nothing it writes lands in the checkout
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 
 
@@ -52,15 +99,74 @@ def test_student_copy_has_stubs_no_solutions_and_still_runs(tmp_path):
     assert "linear schedule: not done yet" in student.cells[2].outputs[0]["text"]
 
 
-def test_the_course_notebooks_leave_no_solution_in_student_copies(tmp_path):
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_has_exercises_each_with_a_solution_and_a_passing_checker(path):
+    section = exercise_section(cells_of(path))
+    questions = [i for i, c in enumerate(section) if c["cell_type"] == "markdown" and QUESTION.match(text(c))]
+    assert len(questions) >= 3, "at least three exercises per notebook"
+    for start, end in zip(questions, questions[1:] + [len(section)]):
+        exercise = section[start:end]
+        assert any(is_solution(c) for c in exercise), f"exercise {text(section[start])[:40]!r} has no solution cell"
+        for cell in exercise:
+            if is_solution(cell):  # collapsed for the instructor, so a learner does not read it by accident
+                assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+    checkers = [c for c in section if is_checker(c)]
+    assert checkers, "at least one coding exercise with a checker"
+    for cell in checkers:
+        assert text(cell).startswith("# NBVAL_CHECK_OUTPUT"), "nbval must compare the checker's verdict"
+        assert re.fullmatch(r"[\w -]+: correct\.\n", printed(cell)), f"the stored solution does not pass: {printed(cell)!r}"
+
+
+def student_copies(tmp_path):
     assert make_student.main(["--out", str(tmp_path)]) == 0
-    copies = sorted(tmp_path.glob("*.ipynb"))
-    assert [p.name for p in copies] == [p.name for p in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
-    for path in copies:
-        notebook = json.loads(path.read_text())
-        for cell in notebook["cells"]:
-            source = "".join(cell["source"])
-            assert "<summary>Solution" not in source, path.name
-            assert "# BEGIN SOLUTION" not in source, path.name
-            if "solution" in cell.get("metadata", {}).get("tags", []) and cell["cell_type"] == "code":
-                assert cell["outputs"] == [] and cell["execution_count"] is None
+    return {p.name: p for p in sorted(tmp_path.glob("*.ipynb"))}
+
+
+def test_student_copies_hold_stubs_and_no_solution(tmp_path):
+    copies = student_copies(tmp_path)
+    assert list(copies) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        teacher, student = cells_of(path), cells_of(copies[path.name])
+        assert len(teacher) == len(student)
+        assert not any("<summary>Solution" in text(c) for c in student)
+        for original, copy in zip(teacher, student):
+            if is_solution(original):
+                for line in solution_lines(original):
+                    assert line not in text(copy), f"{path.name}: solution line left in the student copy: {line!r}"
+                assert "jupyter" not in copy["metadata"], "the stub must not be collapsed"
+                if copy["cell_type"] == "code":
+                    assert copy["outputs"] == [] and copy["execution_count"] is None
+                    if make_student.BEGIN in text(original):  # the signature stays, the body is a stub
+                        assert text(original).split("\n")[0] == text(copy).split("\n")[0]
+                        assert "raise NotImplementedError" in text(copy)
+            if is_checker(original):
+                assert copy["outputs"] == [], "a stale 'correct.' from the instructor's run"
+                assert "NBVAL" not in text(copy) and is_checker(copy)
+
+
+def exercises_only(path):
+    """The Setup cell and the Exercises section: all a student copy's exercises need."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = notebook["cells"]
+    setup = next(c for c in cells if c["cell_type"] == "code")
+    notebook["cells"] = [setup] + exercise_section(cells)
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return path
+
+
+def test_student_exercises_run_and_every_checker_says_not_done_yet(tmp_path):
+    copies = student_copies(tmp_path / "student")
+    for name, path in copies.items():
+        nb = execute(exercises_only(path))
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o["output_type"] == "error"], name
+        checker_out = [printed(c) for c in nb.cells if is_checker(c)]
+        assert checker_out and all("not done yet" in out for out in checker_out), (name, checker_out)
+
+
+def test_a_whole_student_copy_runs_top_to_bottom(tmp_path):
+    copy = student_copies(tmp_path)[NOTEBOOKS[0].name]
+    nb = execute(copy)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert sum("not done yet" in printed(c) for c in nb.cells if is_checker(c)) == sum(is_checker(c) for c in nb.cells) >= 1

@@ -7,6 +7,9 @@ In each notebook (default: notebooks/[0-9]*.ipynb):
   and gets `raise NotImplementedError` in place of what was between them (a cell without the
   markers becomes a `# Your code here` cell); its outputs and execution count are cleared;
 - a markdown cell tagged `solution` becomes "_Your answer here._";
+- solution cells are no longer collapsed (the instructor's copy hides them in JupyterLab);
+- a code cell that calls a checker (`check_...(`) loses its stored output, the instructor's
+  "correct.", so that only the student's own run answers (and its nbval marker);
 - `<details><summary>Solution</summary> ... </details>` blocks in markdown are removed.
 
 Standard library only. The copies go to `student/` (git-ignored); existing files there are
@@ -20,6 +23,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+CHECKER_CALL = re.compile(r"^\s*check_\w+\(", re.M)
 DETAILS = re.compile(r"\n*<details>\s*<summary>\s*Solution.*?</details>\n*", re.S | re.I)
 
 
@@ -49,6 +53,10 @@ def student_copy(notebook):
                 cell["outputs"], cell["execution_count"] = [], None
             else:
                 source = "_Your answer here._"
+            cell["metadata"].pop("jupyter", None)  # source_hidden / outputs_hidden: show the stub
+        elif cell["cell_type"] == "code" and CHECKER_CALL.search(source):
+            cell["outputs"], cell["execution_count"] = [], None
+            source = source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)  # the course's test marker, not for students
         elif cell["cell_type"] == "markdown":
             source = DETAILS.sub("\n\n", source).strip("\n")
         cell["source"] = source.splitlines(keepends=True)
