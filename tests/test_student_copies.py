@@ -129,6 +129,11 @@ def test_student_copies_hold_stubs_and_no_solution(tmp_path):
         teacher, student = cells_of(path), cells_of(copies[path.name])
         assert len(teacher) == len(student)
         assert not any("<summary>Solution" in text(c) for c in student)
+        lesson = len(teacher) - len(exercise_section(teacher))
+        # The lesson is the instructor's, unchanged (nbval runs it), so a student copy differs only in its
+        # Exercises section, which test_student_exercises_run_and_every_checker_says_not_done_yet runs.
+        assert [text(c) for c in student[:lesson]] == [text(c) for c in teacher[:lesson]]
+        assert [c.get("outputs") for c in student[:lesson]] == [c.get("outputs") for c in teacher[:lesson]]
         for original, copy in zip(teacher, student):
             if is_solution(original):
                 for line in solution_lines(original):
