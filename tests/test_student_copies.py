@@ -129,6 +129,9 @@ def test_student_copies_hold_stubs_and_no_solution(tmp_path):
         teacher, student = cells_of(path), cells_of(copies[path.name])
         assert len(teacher) == len(student)
         assert not any("<summary>Solution" in text(c) for c in student)
+        notes = [(t, c) for t, c in zip(teacher, student) if "solutions-note" in t["metadata"].get("tags", [])]
+        assert len(notes) == 1 and "solutions are here" in text(notes[0][0])
+        assert text(notes[0][1]) == make_student.STUDENT_NOTE, "the student copy must not promise solutions"
         lesson = len(teacher) - len(exercise_section(teacher))
         # The lesson is the instructor's, unchanged (nbval runs it), so a student copy differs only in its
         # Exercises section, which test_student_exercises_run_and_every_checker_says_not_done_yet runs.

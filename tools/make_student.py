@@ -7,6 +7,8 @@ In each notebook (default: notebooks/[0-9]*.ipynb):
   and gets `raise NotImplementedError` in place of what was between them (a cell without the
   markers becomes a `# Your code here` cell); its outputs and execution count are cleared;
 - a markdown cell tagged `solution` becomes "_Your answer here._";
+- a markdown cell tagged `solutions-note` (the instructor copy's "the solutions are here too")
+  becomes a note on how to work in a student copy;
 - solution cells are no longer collapsed (the instructor's copy hides them in JupyterLab);
 - a code cell that calls a checker (`check_...(`) loses its stored output, the instructor's
   "correct.", so that only the student's own run answers (and its nbval marker);
@@ -23,6 +25,11 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+STUDENT_NOTE = (
+    "This is a student copy: the solutions are not in it. Write your code in place of each "
+    "`raise NotImplementedError`, then run the checker cell below it; until then the checker says "
+    "\"not done yet\". Answer the questions in the cells that say _Your answer here._"
+)
 CHECKER_CALL = re.compile(r"^\s*check_\w+\(", re.M)
 DETAILS = re.compile(r"\n*<details>\s*<summary>\s*Solution.*?</details>\n*", re.S | re.I)
 
@@ -54,6 +61,8 @@ def student_copy(notebook):
             else:
                 source = "_Your answer here._"
             cell["metadata"].pop("jupyter", None)  # source_hidden / outputs_hidden: show the stub
+        elif "solutions-note" in tags and cell["cell_type"] == "markdown":
+            source = STUDENT_NOTE
         elif cell["cell_type"] == "code" and CHECKER_CALL.search(source):
             cell["outputs"], cell["execution_count"] = [], None
             source = source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)  # the course's test marker, not for students
