@@ -6,9 +6,8 @@ import re
 import sys
 
 import nbformat
-from nbclient import NotebookClient
-
 import pytest
+from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
