@@ -45,10 +45,10 @@ notebooks: $(STAMP)
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	done
-	$(BIN)/python -m pytest tests/test_notebooks_clean.py -q
+	$(BIN)/python -m pytest tests/test_notebooks_clean.py tests/test_prose_numbers.py -q
 
 check-notebooks: $(STAMP)
-	$(BIN)/python -m pytest tests/test_notebooks_clean.py -q
+	$(BIN)/python -m pytest tests/test_notebooks_clean.py tests/test_prose_numbers.py -q
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

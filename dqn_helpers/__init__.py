@@ -9,6 +9,7 @@ flat and small, one idea each:
 - ``schedules``, ``config``, ``agent``, ``training``: the DQN training loop (notebook 04)
 - ``evaluation``, ``persistence``, ``plotting``: greedy evaluation, saving, figures (notebook 05)
 - ``envs``, ``seeding``: making checked environments and seeding everything (all notebooks)
+- ``progress``: progress bars that end green when a run stops because it solved the task
 """
 import os
 
@@ -43,10 +44,12 @@ from .networks import build_q_network  # noqa: E402
 from .persistence import load_agent, save_agent  # noqa: E402
 from .replay_buffer import ReplayBuffer  # noqa: E402
 from .schedules import exponential_epsilon, linear_epsilon  # noqa: E402
+from .progress import progress_bar  # noqa: E402
 from .seeding import seed_everything  # noqa: E402
 from .tabular import (  # noqa: E402
     QLearningResult,
     epsilon_greedy,
+    expected_sarsa_update,
     greedy_action,
     greedy_rollout,
     q_learning_update,
@@ -67,12 +70,14 @@ __all__ = [
     "double_td_targets",
     "epsilon_greedy",
     "evaluate",
+    "expected_sarsa_update",
     "exponential_epsilon",
     "greedy_action",
     "greedy_rollout",
     "linear_epsilon",
     "load_agent",
     "make_env",
+    "progress_bar",
     "q_learning_update",
     "save_agent",
     "seed_everything",

@@ -9,7 +9,7 @@ from .networks import build_q_network, numpy_forward
 
 
 def td_targets(rewards, next_q_target, terminated, gamma):
-    """TD targets ``y = r + gamma * (1 - terminated) * max_a' Q_target(s', a')``.
+    """TD targets ``y = r + gamma * (1 - terminated) * max_a' Q(s', a'; θ⁻)``.
 
     Only ``terminated`` stops the bootstrap: after a time-limit ``truncated`` the pole was
     still up and the future still had value, so such transitions must be stored with
@@ -22,7 +22,7 @@ def td_targets(rewards, next_q_target, terminated, gamma):
 
 
 def double_td_targets(rewards, next_q_online, next_q_target, terminated, gamma):
-    """Double DQN targets ``y = r + gamma * (1 - terminated) * Q_target(s', argmax_a' Q_online(s', a'))``.
+    """Double DQN targets ``y = r + gamma * (1 - terminated) * Q(s', argmax_a' Q(s', a'; θ); θ⁻)``.
 
     The online network chooses the next action and the target network values it, so the
     max no longer picks the action whose value happens to be overestimated the most
@@ -73,6 +73,7 @@ class DQNAgent:
         signature = (observations, tf.TensorSpec([None, None], tf.int32), batches, observations, batches)
         self._train_fn = tf.function(self._train_steps, input_signature=signature)
         self._numpy_weights = None  # a NumPy copy of the Q-network to act with
+        self.last_stats = {}  # of the latest train_on_batch call: mean_max_q, grad_norm
 
     # ----- acting -------------------------------------------------------------------
     def q_values(self, obs):
@@ -96,12 +97,15 @@ class DQNAgent:
         """Gradient steps on a batch dict from ``ReplayBuffer.sample``; returns the mean TD loss.
 
         A batch with a leading axis of length K (``sample(..., n_batches=K)``) makes K
-        gradient steps, one per slice, inside a single compiled call.
+        gradient steps, one per slice, inside a single compiled call. Two signs of
+        (in)stability of the same call are kept in ``last_stats``: ``mean_max_q``, the mean
+        over the batches of max_a Q(s, a; θ) (how large the Q-values have grown), and
+        ``grad_norm``, the mean global gradient norm before clipping.
         """
         obs = np.asarray(batch["obs"], dtype=np.float32)
         if obs.ndim == 2:  # one batch: add the gradient-step axis
             batch = {key: np.asarray(value)[None] for key, value in batch.items()}
-        mean_loss, weights = self._train_fn(
+        mean_loss, mean_max_q, grad_norm, weights = self._train_fn(
             tf.convert_to_tensor(batch["obs"], tf.float32),
             tf.convert_to_tensor(batch["actions"], tf.int32),
             tf.convert_to_tensor(batch["rewards"], tf.float32),
@@ -110,16 +114,23 @@ class DQNAgent:
         )
         # The compiled call also returns the new weights: cheaper than reading the variables again.
         self._numpy_weights = [w.numpy() for w in weights]
+        self.last_stats = {"mean_max_q": float(mean_max_q), "grad_norm": float(grad_norm)}
         return float(mean_loss)
 
     def _train_steps(self, obs, actions, rewards, next_obs, terminated):
         # One gradient step per slice of the leading axis, all inside one graph.
         n_steps = tf.shape(obs)[0]
         losses = tf.TensorArray(tf.float32, size=n_steps)
+        max_qs = tf.TensorArray(tf.float32, size=n_steps)
+        norms = tf.TensorArray(tf.float32, size=n_steps)
         for i in tf.range(n_steps):
-            loss = self._gradient_step(obs[i], actions[i], rewards[i], next_obs[i], terminated[i])
+            loss, max_q, norm = self._gradient_step(obs[i], actions[i], rewards[i], next_obs[i], terminated[i])
             losses = losses.write(i, loss)
-        return tf.reduce_mean(losses.stack()), [tf.convert_to_tensor(v) for v in self.q_network.weights]
+            max_qs = max_qs.write(i, max_q)
+            norms = norms.write(i, norm)
+        weights = [tf.convert_to_tensor(v) for v in self.q_network.weights]
+        return (tf.reduce_mean(losses.stack()), tf.reduce_mean(max_qs.stack()),
+                tf.reduce_mean(norms.stack()), weights)
 
     def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
         # The target network gives the bootstrap value; no gradient flows through it.
@@ -135,9 +146,9 @@ class DQNAgent:
             loss = self.loss_fn(tf.stop_gradient(targets), q_taken)
         variables = self.q_network.trainable_variables
         gradients = tape.gradient(loss, variables)
-        gradients, _ = tf.clip_by_global_norm(gradients, self.config.max_grad_norm)
+        gradients, norm = tf.clip_by_global_norm(gradients, self.config.max_grad_norm)
         self.optimizer.apply_gradients(zip(gradients, variables))
-        return loss
+        return loss, tf.reduce_mean(tf.reduce_max(q_all, axis=1)), norm
 
     def update_target(self, tau=None):
         """Move the target network toward the Q-network: ``target <- tau * online + (1 - tau) * target``."""

@@ -108,7 +108,7 @@ def run_train(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
     status = "solved" if history.solved else ("interrupted" if history.interrupted else "not solved")
-    evaluation = f", greedy evaluation {last['mean']:.1f} +- {last['std']:.1f}" if last["mean"] is not None else ""
+    evaluation = f", greedy evaluation {last['mean']:.1f} ± {last['std']:.1f}" if last["mean"] is not None else ""
     print(f"{args.env} seed {args.seed}: {status} after {history.env_steps} env steps in "
           f"{history.wall_seconds:.1f} s ({history.steps_per_second:.0f} steps/s){evaluation}. Run folder: {out}")
     return 0
@@ -124,7 +124,7 @@ def run_evaluate(args):
     if not env_id:
         raise DQNHelpersError(f"{args.run_dir}/config.json names no env_id; it was not written by the train command.")
     result = evaluate(agent, env_id, n_episodes=args.episodes, seed=args.seed)
-    print(f"{env_id}: greedy return {result.mean:.1f} +- {result.std:.1f} over {args.episodes} episodes "
+    print(f"{env_id}: greedy return {result.mean:.1f} ± {result.std:.1f} over {args.episodes} episodes "
           f"(seeds {args.seed}-{args.seed + args.episodes - 1}), min {result.returns.min():g}, max {result.returns.max():g}")
     if args.gif:
         from .plotting import render_episode, save_gif

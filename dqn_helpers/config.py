@@ -26,7 +26,7 @@ class DQNConfig:
     learning_rate: float = 2.3e-3
     """Adam step size."""
     gamma: float = 0.99
-    """Discount factor in the TD target r + gamma * max_a' Q_target(s', a')."""
+    """Discount factor in the TD target r + gamma * max_a' Q(s', a'; θ⁻)."""
     batch_size: int = 64
     """Transitions per gradient step."""
     buffer_size: int = 50_000

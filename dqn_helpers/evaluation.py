@@ -27,7 +27,7 @@ class EvalResult:
         return float(np.std(self.returns))
 
     def __str__(self):
-        return f"{self.mean:.1f} +- {self.std:.1f} over {len(self.returns)} episodes"
+        return f"{self.mean:.1f} ± {self.std:.1f} over {len(self.returns)} episodes"
 
 
 def evaluate(policy, env, n_episodes=20, seed=10_000):

@@ -37,7 +37,7 @@ def plot_learning_curve(history, window=20, ax=None, title="Learning curve"):
     if history.evaluations:
         ev_steps = [e["env_steps"] for e in history.evaluations]
         ax.errorbar(ev_steps, [e["mean"] for e in history.evaluations], yerr=[e["std"] for e in history.evaluations],
-                    fmt="o", color="tab:orange", capsize=3, label="greedy evaluation (mean +- std)")
+                    fmt="o", color="tab:orange", capsize=3, label="greedy evaluation (mean ± std)")
     if history.solve_threshold is not None:
         ax.axhline(history.solve_threshold, color="tab:green", ls="--", lw=1, label=f"threshold {history.solve_threshold:g}")
     ax.set(title=title, xlabel="env steps", ylabel="episode return")
@@ -77,12 +77,17 @@ def plot_epsilon_schedules(schedules, steps, ax=None, title="Epsilon schedules")
     return ax
 
 
-def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy action as arrow"):
+def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy action as arrow",
+                 vmin=None, vmax=None, colorbar=True):
     """Heatmap of ``max_a Q(s, a)`` on the grid of FrozenLake or CliffWalking, with greedy arrows.
 
     States whose Q-values are all equal (holes, cliff, goal, never visited) are left blank:
     they were never updated, and their zeros would otherwise look like real values.
-    Start, goal, holes (H) and cliff (C) cells are labelled. Introduced in `01_q_learning_basics.ipynb`.
+    Start (S), goal (G), hole (H) and cliff (C) cells are labelled; the axes are the grid's
+    columns and rows. ``vmin`` and ``vmax`` fix the colour scale (by default it spans this
+    table's values): give two panels the same ``vmin``/``vmax``, pass ``colorbar=False`` and
+    draw one shared colour bar from ``ax.images[0]`` to compare them.
+    Introduced in `01_q_learning_basics.ipynb`.
     """
     unwrapped = env.unwrapped
     name = env.spec.id.split("-")[0] if env.spec is not None else type(unwrapped).__name__
@@ -93,22 +98,26 @@ def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy 
     learned = np.ptp(q_table, axis=1) > 0
     values = np.where(learned, q_table.max(axis=1), np.nan).reshape(shape)
     ax = ax if ax is not None else plt.subplots(figsize=(max(5, shape[1] * 0.7), max(3.5, shape[0] * 0.8)))[1]
-    image = ax.imshow(values, cmap="viridis")
-    plt.colorbar(image, ax=ax, label="max_a Q(s, a)", shrink=0.8)
+    image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax)
+    if colorbar:
+        plt.colorbar(image, ax=ax, label=r"$\mathrm{max}_a\, Q(s, a)$", shrink=0.8)
     for state in np.flatnonzero(learned):
         row, col = divmod(int(state), shape[1])
         dx, dy = GRID_ARROWS[name][int(np.argmax(q_table[state]))]
         ax.arrow(col - 0.25 * dx, row - 0.25 * dy, 0.3 * dx, 0.3 * dy, head_width=0.15, color="white")
     for (row, col), letter in np.ndenumerate(labels):
         if letter:
-            ax.text(col + 0.3, row - 0.25, letter, color="red", fontsize=9, fontweight="bold")
+            ax.text(col + 0.3, row - 0.25, letter, color="red", fontsize=9, fontweight="bold", ha="center", va="center")
     ax.set_title(title, fontsize=10)
-    ax.set(xlabel="column", ylabel="row")
+    ax.set(xlabel="column", ylabel="row", xticks=range(shape[1]), yticks=range(shape[0]))
     return ax
 
 
 def grid_labels(unwrapped):
-    """Letters of the special cells of a toy-text grid: S start, G goal, H hole, C cliff."""
+    """Letters of the special cells of a toy-text grid: S start, G goal, H hole, C cliff.
+
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
     if hasattr(unwrapped, "desc"):  # FrozenLake: the map itself
         letters = unwrapped.desc.astype(str)
         return np.where(np.isin(letters, ["S", "G", "H"]), letters, "")
@@ -166,3 +175,32 @@ def save_gif(frames, path, fps=25):
     """
     animate_frames(frames, fps).save(str(path), writer=animation.PillowWriter(fps=fps))
     return path
+
+
+def plot_stability(history, gamma, max_reward=1.0):
+    """Three views of DQN's (in)stability against env steps: the mean max-Q of each training call's
+    batches, with the largest discounted return any policy can get, max_reward / (1 - gamma); the
+    gradient norm before clipping; and the greedy evaluations, whose swings show the policy changing.
+
+    Introduced in `04_training_loop.ipynb`.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    steps = history.td_loss_steps
+    axes[0].plot(steps, history.mean_max_q, color="tab:brown", lw=1, label="mean of max_a Q(s, a; θ) over the batch")
+    bound = max_reward / (1.0 - gamma)
+    axes[0].axhline(bound, color="black", ls="--", lw=1, label=f"largest possible discounted return {bound:g}")
+    axes[0].set(title="Q-values grow", xlabel="env steps", ylabel="Q-value")
+    axes[0].legend(fontsize=8, loc="lower right")
+    axes[1].plot(steps, history.grad_norms, color="tab:gray", lw=1, label="global gradient norm (before clipping)")
+    axes[1].set(title="Gradient norm per training call", xlabel="env steps", ylabel="norm", yscale="log")
+    axes[1].legend(fontsize=8)
+    if history.evaluations:
+        ev_steps = [e["env_steps"] for e in history.evaluations]
+        axes[2].plot(ev_steps, [e["mean"] for e in history.evaluations], "o-", color="tab:orange",
+                     label="greedy evaluation (mean return)")
+    if history.solve_threshold is not None:
+        axes[2].axhline(history.solve_threshold, color="tab:green", ls="--", lw=1, label=f"threshold {history.solve_threshold:g}")
+    axes[2].set(title="The greedy policy's return", xlabel="env steps", ylabel="episode return")
+    axes[2].legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig

@@ -2,8 +2,8 @@
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from .progress import progress_bar
 from .seeding import seed_everything
 
 
@@ -39,6 +39,23 @@ def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha,
     return float(td_error)
 
 
+def expected_sarsa_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, epsilon):
+    """One Expected SARSA step, in place: the target averages Q(s', .) under the epsilon-greedy policy.
+
+    ``Q(s,a) += alpha * (r + gamma * sum_a' pi(a'|s') Q(s',a') - Q(s,a))`` where pi gives each action
+    ``epsilon / n_actions`` and shares ``1 - epsilon`` among the greedy (tied-for-max) actions.
+    With ``epsilon = 0`` it is Q-learning. Returns the TD error (Sutton & Barto, 2018, section 6.6).
+    Introduced in `01_q_learning_basics.ipynb`.
+    """
+    q_next = q_table[next_obs]
+    greedy = q_next == np.max(q_next)
+    policy = np.full(len(q_next), epsilon / len(q_next)) + greedy * (1.0 - epsilon) / greedy.sum()
+    future = 0.0 if terminated else gamma * float(policy @ q_next)
+    td_error = reward + future - q_table[obs, action]
+    q_table[obs, action] += alpha * td_error
+    return float(td_error)
+
+
 @dataclass
 class QLearningResult:
     """The learned table and per-episode statistics of ``train_q_learning``."""
@@ -50,13 +67,17 @@ class QLearningResult:
 
 
 def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start=1.0,
-                     epsilon_end=0.05, decay_fraction=0.5, seed=0, progress=False):
+                     epsilon_end=0.05, decay_fraction=0.5, seed=0, progress=False, update=None):
     """Train a Q-table on a discrete env; epsilon decays linearly over the first ``decay_fraction`` of episodes.
 
     The env must have Discrete observations and actions, and must end its episodes (give
     CliffWalking-v1 a ``max_episode_steps``). ``progress=True`` shows a progress bar over
-    episodes. Introduced in `01_q_learning_basics.ipynb`.
+    episodes. ``update`` replaces the Q-learning update by another TD update with the same
+    arguments plus ``epsilon`` (for example ``expected_sarsa_update``). Introduced in `01_q_learning_basics.ipynb`.
     """
+    if update is None:
+        def update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, epsilon):
+            return q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma)
     for name, value in (("n_episodes", n_episodes),):
         if int(value) != value or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
@@ -66,14 +87,14 @@ def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start
     q_table = np.zeros((env.observation_space.n, env.action_space.n))
     returns, lengths, epsilons = np.zeros(n_episodes), np.zeros(n_episodes, dtype=int), np.zeros(n_episodes)
     decay_episodes = max(1, int(decay_fraction * n_episodes))
-    for episode in tqdm(range(n_episodes), desc="Q-learning", unit="episode", disable=not progress):
+    for episode in progress_bar(range(n_episodes), desc="Q-learning", unit="episode", disable=not progress):
         epsilon = max(epsilon_end, epsilon_start - (epsilon_start - epsilon_end) * episode / decay_episodes)
         obs, _ = env.reset(seed=seed + episode)
         terminated = truncated = False
         while not (terminated or truncated):
             action = epsilon_greedy(q_table[obs], epsilon, rng)
             next_obs, reward, terminated, truncated, _ = env.step(action)
-            q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma)
+            update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, epsilon)
             obs = next_obs
             returns[episode] += reward
             lengths[episode] += 1

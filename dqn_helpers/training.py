@@ -5,12 +5,12 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .agent import DQNAgent
 from .config import DQNConfig
 from .envs import check_dqn_env, make_env, obs_dim_and_actions
 from .evaluation import evaluate
+from .progress import progress_bar
 from .replay_buffer import ReplayBuffer
 from .seeding import seed_everything
 
@@ -30,6 +30,8 @@ class History:
     episode_epsilons: list = field(default_factory=list)  # epsilon at each episode's end
     td_losses: list = field(default_factory=list)  # mean TD loss of each training call
     td_loss_steps: list = field(default_factory=list)  # env_steps of each training call
+    mean_max_q: list = field(default_factory=list)  # mean over the call's batches of max_a Q(s, a; θ)
+    grad_norms: list = field(default_factory=list)  # mean global gradient norm (before clipping) of each call
     evaluations: list = field(default_factory=list)  # dicts: env_steps, mean, std, confirm_mean, solved
     env_steps: int = 0
     gradient_steps: int = 0
@@ -51,29 +53,32 @@ class History:
         return self.env_steps / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
     def episode_rows(self):
-        """One dict per episode: episode, env_steps, episode_return, episode_length, epsilon, td_loss.
+        """One dict per episode: episode, env_steps, episode_return, episode_length, epsilon, td_loss, mean_max_q.
 
-        ``td_loss`` is the mean loss of the training calls made during that episode
-        (empty before learning starts).
+        ``td_loss`` and ``mean_max_q`` are means over the training calls made during that
+        episode (empty before learning starts).
         """
         rows, loss_index = [], 0
         for n, (end, ret, length, eps) in enumerate(
             zip(self.episode_end_steps, self.episode_returns, self.episode_lengths, self.episode_epsilons)
         ):
-            losses = []
+            losses, max_qs = [], []
             while loss_index < len(self.td_loss_steps) and self.td_loss_steps[loss_index] <= end:
                 losses.append(self.td_losses[loss_index])
+                if loss_index < len(self.mean_max_q):
+                    max_qs.append(self.mean_max_q[loss_index])
                 loss_index += 1
             rows.append({
                 "episode": n + 1, "env_steps": end, "episode_return": ret, "episode_length": length,
                 "epsilon": round(eps, 6), "td_loss": float(np.mean(losses)) if losses else "",
+                "mean_max_q": float(np.mean(max_qs)) if max_qs else "",
             })
         return rows
 
     def write_csv(self, path):
         """Write ``episode_rows()`` as CSV."""
         rows = self.episode_rows()
-        names = ["episode", "env_steps", "episode_return", "episode_length", "epsilon", "td_loss"]
+        names = ["episode", "env_steps", "episode_return", "episode_length", "epsilon", "td_loss", "mean_max_q"]
         with open(path, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=names)
             writer.writeheader()
@@ -116,7 +121,7 @@ def train(env, config=None, seed=0, progress=True):
     obs, _ = env.reset(seed=seed)
     episode_return, episode_length = 0.0, 0
     start = time.perf_counter()
-    bar = tqdm(total=config.total_steps, unit="step", disable=not progress, desc=history.env_id or "train")
+    bar = progress_bar(total=config.total_steps, unit="step", disable=not progress, desc=history.env_id or "train")
     try:
         for step in range(1, config.total_steps + 1):
             # 1. act
@@ -146,6 +151,8 @@ def train(env, config=None, seed=0, progress=True):
                 batch = replay_buffer.sample(config.batch_size, n_batches=config.gradient_steps)
                 history.td_losses.append(agent.train_on_batch(batch))
                 history.td_loss_steps.append(step)
+                history.mean_max_q.append(agent.last_stats["mean_max_q"])
+                history.grad_norms.append(agent.last_stats["grad_norm"])
                 history.gradient_steps += config.gradient_steps
 
             # 4. move the target network
@@ -166,6 +173,8 @@ def train(env, config=None, seed=0, progress=True):
     finally:
         history.wall_seconds = time.perf_counter() - start
         bar.update(history.env_steps - bar.n)
+        if history.solved:  # stopped early on purpose: a full, green bar, not a red one
+            bar.finish_early(f"solved, eval_mean={history.evaluations[-1]['mean']:.1f}")
         bar.close()
     return agent, history
 
@@ -175,8 +184,8 @@ def evaluate_for_stopping(agent, env, config, threshold):
 
     A mean at the threshold on 20 episodes can be luck, and so can a mean just above it on
     more: the run stops only if a confirmation on ``confirm_episodes`` further fixed seeds
-    puts the policy's average above the threshold with about 95% confidence (its mean minus
-    two standard errors). Returns a dict with ``mean``, ``std`` (of the 20 episodes),
+    puts a one-sided lower confidence bound on the policy's average above the threshold (its
+    mean minus two standard errors: about 97.7% coverage under a normal approximation). Returns a dict with ``mean``, ``std`` (of the 20 episodes),
     ``confirm_mean`` (None when not needed) and ``solved``. Introduced in `04_training_loop.ipynb`.
     """
     result = evaluate(agent, env, config.eval_episodes, config.eval_seed)

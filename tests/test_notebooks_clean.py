@@ -46,3 +46,17 @@ def test_notebook_checks_some_outputs_and_asserts_its_outcome(path):
     sources = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
     assert sum(s.lstrip().startswith("# NBVAL_CHECK_OUTPUT") for s in sources) >= 2
     assert any(re.search(r"^\s*assert ", s, re.M) for s in sources), "the notebook asserts nothing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_progress_bars_show_how_they_ended(path):
+    """GitHub shows a widget's text form: a finished bar must read 100%, not the "0%" it started at."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for number, cell in enumerate((c for c in notebook["cells"] if c["cell_type"] == "code"), start=1):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" not in data:
+                continue
+            text = "".join(data.get("text/plain", ""))
+            if re.search(r"\d+%\|", text):
+                assert "100%|" in text, f"cell {number}: a progress bar saved as {text[:60]!r}"

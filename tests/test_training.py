@@ -144,3 +144,46 @@ def test_a_lucky_evaluation_must_be_confirmed_before_stopping(monkeypatch):
     assert training_module.evaluate_for_stopping(None, "CartPole-v1", no_confirmation, threshold=475.0)["solved"]
     _, history = train("CartPole-v1", config, seed=0, progress=False)
     assert not history.solved and history.env_steps == config.total_steps  # never stopped early
+
+
+def test_a_bar_finished_early_ends_full_with_its_note():
+    """A run that stops because it solved the task must not look like a failed, partial bar."""
+    import io
+
+    from dqn_helpers import progress_bar
+
+    stream = io.StringIO()
+    bar = progress_bar(total=1000, file=stream, desc="CartPole-v1")
+    bar.update(400)
+    bar.finish_early("solved")
+    bar.close()
+    final = stream.getvalue().split("\r")[-1]
+    assert "100%" in final and "400/400" in final and "solved" in final, final
+
+
+def test_history_records_q_values_and_gradient_norms_per_training_call():
+    """mean_max_q is the batch mean of max_a Q(s, a; θ) and grad_norm the norm before clipping."""
+    from dqn_helpers import DQNAgent, ReplayBuffer
+
+    agent, history = train("CartPole-v1", DQNConfig(**SHORT), seed=0, progress=False)
+    assert len(history.mean_max_q) == len(history.grad_norms) == len(history.td_losses)
+    assert all(np.isfinite(history.mean_max_q)) and all(n > 0 for n in history.grad_norms)
+    # Q-values start near 0 and grow toward the discounted return as learning proceeds
+    assert abs(history.mean_max_q[0]) < 2.0 and history.mean_max_q[-1] > history.mean_max_q[0]
+    # one call on one batch: the recorded statistics are those of that batch, before the step
+    config = DQNConfig(**SHORT)
+    seed_everything(0)
+    agent = DQNAgent(4, 2, config)
+    rng = np.random.default_rng(0)
+    buffer = ReplayBuffer(100, (4,), rng)
+    for _ in range(100):
+        buffer.add(rng.normal(size=4), int(rng.integers(2)), 1.0, rng.normal(size=4), False)
+    batch = buffer.sample(32)
+    expected_max_q = float(np.mean(np.max(agent.q_values(batch["obs"]), axis=1)))
+    agent.train_on_batch(batch)
+    assert np.isclose(agent.last_stats["mean_max_q"], expected_max_q, rtol=1e-4, atol=1e-5)
+    mse_agent = DQNAgent(4, 2, DQNConfig(**SHORT, loss="mse"))  # Huber would bound each error's gradient
+    mse_agent.train_on_batch(dict(batch, rewards=np.full(32, 1e4, np.float32)))
+    assert mse_agent.last_stats["grad_norm"] > config.max_grad_norm  # measured before clipping
+    rows = history.episode_rows()
+    assert rows[0]["mean_max_q"] == "" and isinstance(rows[-1]["mean_max_q"], float)
