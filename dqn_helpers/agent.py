@@ -47,7 +47,7 @@ class DQNAgent:
 
     ``config.double`` switches to Double DQN targets, ``config.dueling`` to a dueling
     head, and ``config.target_network=False`` bootstraps from the Q-network itself (the
-    blog's way, kept for ablations). Introduced in `04_training_loop.ipynb`.
+    classic snippet's way, kept for ablations). Introduced in `04_training_loop.ipynb`.
     """
 
     def __init__(self, obs_dim, n_actions, config=None):

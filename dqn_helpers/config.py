@@ -22,7 +22,7 @@ class DQNConfig:
     total_steps: int = 50_000
     """Budget of environment steps; training stops earlier once the env is solved."""
     hidden_sizes: tuple = (256, 256)
-    """Units in each hidden ReLU layer of the Q-network (the blog used (64, 64))."""
+    """Units in each hidden ReLU layer of the Q-network (the classic snippet of notebook 02 uses (64, 64))."""
     learning_rate: float = 2.3e-3
     """Adam step size."""
     gamma: float = 0.99
@@ -68,9 +68,9 @@ class DQNConfig:
     dueling: bool = False
     """Dueling head: Q(s, a) = V(s) + A(s, a) - mean_a A(s, a) (notebook 06)."""
     target_network: bool = True
-    """False bootstraps from the Q-network itself, as the blog does (an ablation, notebook 06)."""
+    """False bootstraps from the Q-network itself, as the classic snippet does (an ablation, notebook 06)."""
     truncation_as_termination: bool = False
-    """True stores a time-limit truncation as terminated, the blog's mistake (an ablation, notebook 06)."""
+    """True stores a time-limit truncation as terminated, the classic snippet's mistake (an ablation, notebook 06)."""
 
     def __post_init__(self):
         self.hidden_sizes = tuple(self.hidden_sizes)

@@ -6,6 +6,8 @@ success message) and returns a ``Verdict``, which is truthy when the function pa
 function that still raises ``NotImplementedError`` (an untouched stub) gets "not done yet"
 rather than an error, so a student's notebook always runs top to bottom.
 """
+import warnings
+
 import numpy as np
 
 from .evaluation import evaluate
@@ -249,7 +251,7 @@ def check_ring_buffer_sample(buffer_class):
                           "that says the buffer holds fewer transitions than a batch.") from None
         else:
             raise Mistake("sample(8) from a buffer holding 5 transitions returned a batch: raise a ValueError that "
-                          "says how many transitions it holds, the blog's crash with a clearer message.")
+                          "says how many transitions it holds: the classic snippet's crash (line 25), with a clearer message.")
         fill(buffer, 6, 20)
         seen = draws(buffer, 16)
         if set(seen) != set(range(1, 21)):
@@ -276,7 +278,7 @@ def check_linear_schedule(linear_schedule):
     def check():
         values = [float(linear_schedule(step, 1.0, 0.05, 1000)) for step in (0, 250, 500, 1000, 5000)]
         if values[-1] > values[0]:
-            raise Mistake("Your epsilon grows: it must decay from start to end (the blog's mistake).")
+            raise Mistake("Your epsilon grows: it must decay from start to end (the classic snippet's mistake, line 18).")
         if not _close(values[0], 1.0):
             raise Mistake(f"At step 0 epsilon must equal start (1.0), got {values[0]:.4g}.")
         if not _close(values[3], 0.05):
@@ -468,7 +470,9 @@ def run_learner_loop(dqn_loop, config, seed=0):
     agent = _spy_agent(DQNAgent, records, obs_dim, n_actions, config)
     replay_buffer = _spy_buffer(ReplayBuffer, records, config.buffer_size, env.observation_space.shape, rng)
     try:
-        return dqn_loop(env, agent, replay_buffer, config, rng, seed), records, None
+        with warnings.catch_warnings():  # gymnasium's warning on a step after the end: the checker says it
+            warnings.simplefilter("ignore", UserWarning)
+            return dqn_loop(env, agent, replay_buffer, config, rng, seed), records, None
     except NotImplementedError:
         raise
     except Exception as exc:  # diagnosed below from the records

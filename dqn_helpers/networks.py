@@ -19,7 +19,7 @@ class DuelingCombine(keras.layers.Layer):
 def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network", dueling=False):
     """A ReLU MLP ``obs_dim -> hidden_sizes -> n_actions`` with a linear output layer.
 
-    The blog's network is ``hidden_sizes=(64, 64)``. ``n_actions`` is cast with ``int()``
+    The classic snippet's network (notebook 02) is ``hidden_sizes=(64, 64)``. ``n_actions`` is cast with ``int()``
     because Keras 3 rejects NumPy integers such as ``env.action_space.n``. With
     ``dueling=True`` the last hidden layer feeds two heads, a value ``V(s)`` and advantages
     ``A(s, a)``, combined by ``DuelingCombine`` (notebook 06).

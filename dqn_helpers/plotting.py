@@ -179,7 +179,8 @@ def save_gif(frames, path, fps=25):
 
 def plot_stability(history, gamma, max_reward=1.0):
     """Three views of DQN's (in)stability against env steps: the mean max-Q of each training call's
-    batches, with the largest discounted return any policy can get, max_reward / (1 - gamma); the
+    batches, with the bound max_reward / (1 - gamma) that no Q-value can exceed when the episode
+    would go on forever (a time limit is not a termination, so CartPole's values aim there); the
     gradient norm before clipping; and the greedy evaluations, whose swings show the policy changing.
 
     Introduced in `04_training_loop.ipynb`.
@@ -188,7 +189,7 @@ def plot_stability(history, gamma, max_reward=1.0):
     steps = history.td_loss_steps
     axes[0].plot(steps, history.mean_max_q, color="tab:brown", lw=1, label="mean of max_a Q(s, a; θ) over the batch")
     bound = max_reward / (1.0 - gamma)
-    axes[0].axhline(bound, color="black", ls="--", lw=1, label=f"largest possible discounted return {bound:g}")
+    axes[0].axhline(bound, color="black", ls="--", lw=1, label=f"bound on Q: max_reward / (1 − γ) = {bound:g}")
     axes[0].set(title="Q-values grow", xlabel="env steps", ylabel="Q-value")
     axes[0].legend(fontsize=8, loc="lower right")
     axes[1].plot(steps, history.grad_norms, color="tab:gray", lw=1, label="global gradient norm (before clipping)")
