@@ -486,7 +486,7 @@ def _first_difference(actual, expected):
     return min(len(actual), len(expected))
 
 
-def _diagnose_loop(records, config, reference, error):
+def _diagnose_loop(records, config):
     """The most likely mistake, from what the loop did; None if the records show none."""
     learning_starts, train_freq = config.learning_starts, config.train_freq
     for step, size, batch_size, _ in records.samples:
@@ -577,7 +577,7 @@ def check_dqn_loop(dqn_loop, seed=0):
     def check():
         log, records, error = run_learner_loop(dqn_loop, config, seed)
         reference = _reference_history(config, seed)
-        mistake = _diagnose_loop(records, config, reference, error)
+        mistake = _diagnose_loop(records, config)
         if mistake:
             raise Mistake(mistake)
         if error is not None:
