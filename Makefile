@@ -55,15 +55,17 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/solve_cartpole.py
 
 # Student copies in student/: solution cells replaced by stubs, solution blocks removed.
-student:
-	$(PYTHON) tools/make_student.py --out student
+# Runs in .venv: the tool reads and writes notebooks with nbformat.
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py --out student
 
 clean:
 	rm -rf $(VENV) .venv-py313 notebooks/runs student .pytest_cache
 
 # Point every Binder and Colab link (README, notebooks, course.toml) at a repository, add each
-# notebook's badges and Colab install block: `make badges REPO=owner/name` for a fork, plain
-# `make badges` to follow course.toml. Standard library only, so no .venv is needed.
+# notebook's badges and Colab install block: `make badges REPO=owner/name` for a fork (BRANCH=
+# for Colab's branch), plain `make badges` to follow course.toml, `make badges CHECK=1` to only
+# list what disagrees. Runs in .venv: the tool uses nbformat and packaging.
 .PHONY: badges
-badges:
-	$(PYTHON) tools/badges.py $(if $(REPO),--repo $(REPO)) $(if $(BRANCH),--branch $(BRANCH))
+badges: $(STAMP)
+	$(BIN)/python tools/badges.py $(if $(CHECK),--check) $(if $(REPO),--repo $(REPO)) $(if $(BRANCH),--branch $(BRANCH))

@@ -1,4 +1,6 @@
 """Command line: ``python -m dqn_helpers train ...`` and ``python -m dqn_helpers evaluate RUN_DIR``."""
+from __future__ import annotations
+
 import argparse
 import dataclasses
 import json
@@ -6,15 +8,28 @@ import pathlib
 import shutil
 import sys
 import tempfile
+import typing
 
-from .config import FIELD_HELP, DQNConfig
+from .config import FIELD_HELP, LOSSES, DQNConfig
 from .errors import DQNHelpersError
+from .schedules import SCHEDULES
 
 # Short flag names for the most used fields; every other field gets --field-name.
 ALIASES = {"learning_rate": "--lr"}
 
 
-def build_parser():
+def _number_or_none(text: str) -> float | None:
+    """``--solve-threshold none`` means the env's own threshold; anything else is a number."""
+    if text.strip().lower() == "none":
+        return None
+    return float(text)
+
+
+_number_or_none.__name__ = "number or 'none'"  # argparse names the type in its error message
+CHOICES = {"loss": list(LOSSES), "epsilon_schedule": sorted(SCHEDULES)}
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dqn_helpers", description="Train and evaluate DQN agents.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -23,16 +38,25 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--out", required=True, help="run folder to create; must not exist yet")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    # Each field's flag takes its type from the field's annotation (not from its default,
+    # which is None for solve_threshold).
+    hints = typing.get_type_hints(DQNConfig)
     for f in dataclasses.fields(DQNConfig):
         flags = ["--" + f.name.replace("_", "-")] + ([ALIASES[f.name]] if f.name in ALIASES else [])
         help_text = FIELD_HELP.get(f.name, "").replace("%", "%%") + f" (default {f.default})"
-        if f.name == "hidden_sizes":
+        hint = hints[f.name]
+        if typing.get_origin(hint) is tuple:  # hidden_sizes: --hidden-sizes 64 64
             train.add_argument(*flags, dest=f.name, type=int, nargs="+", default=None, help=help_text)
-        elif isinstance(f.default, bool):  # --double / --no-double, and so on
+        elif hint is bool:  # --double / --no-double, and so on
             train.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif hint in (int, float, str):
+            # Choices are shown, and checked by DQNConfig, whose sentence names the field.
+            metavar = "{" + ",".join(CHOICES[f.name]) + "}" if f.name in CHOICES else None
+            train.add_argument(*flags, dest=f.name, type=hint, metavar=metavar, default=None, help=help_text)
+        elif set(typing.get_args(hint)) == {float, type(None)}:  # solve_threshold: a number, or none
+            train.add_argument(*flags, dest=f.name, type=_number_or_none, default=argparse.SUPPRESS, help=help_text)
         else:
-            kind = float if f.name == "solve_threshold" else type(f.default)
-            train.add_argument(*flags, dest=f.name, type=kind, default=None, help=help_text)
+            raise TypeError(f"DQNConfig.{f.name} has a type the command line cannot read: {hint}")
 
     evaluate = commands.add_parser("evaluate", help="reload a run folder and evaluate its agent greedily")
     evaluate.add_argument("run_dir", help="folder written by the train command")
@@ -42,8 +66,8 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # a malformed flag: argparse's one-line error, exit 2
     try:
         if args.command == "train":
             return run_train(args)
@@ -51,13 +75,18 @@ def main(argv=None):
     except DQNHelpersError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a full disk
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write or read{where}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written.", file=sys.stderr)
         return 130
 
 
-def run_train(args):
+def run_train(args: argparse.Namespace) -> int:
     from .envs import make_env
+    from .evaluation import evaluate
     from .persistence import save_agent
     from .plotting import plot_learning_curve
     from .training import train
@@ -65,14 +94,18 @@ def run_train(args):
     out = pathlib.Path(args.out)
     if out.exists():
         raise DQNHelpersError(f"The run folder {out} already exists; choose a new --out or delete the old one.")
-    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(DQNConfig) if getattr(args, f.name) is not None}
+    # A flag left out is None (solve_threshold: absent, since "none" is a value it can be given).
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(DQNConfig) if hasattr(args, f.name)}
+    overrides = {name: value for name, value in given.items() if value is not None or name == "solve_threshold"}
     config = DQNConfig(**overrides)  # invalid values fail here, before any work
     if args.seed < 0:
         raise DQNHelpersError(f"--seed must be a non-negative integer, got {args.seed}.")
     env = make_env(args.env)
 
     agent, history = train(env, config, seed=args.seed, progress=not args.no_progress)
-    last = history.evaluations[-1] if history.evaluations else {"mean": None, "std": None}
+    # The agent the run folder holds, on the evaluation episodes train uses (the last periodic
+    # evaluation may be thousands of steps old, or missing with --eval-every 0).
+    final = evaluate(agent, args.env, n_episodes=config.eval_episodes, seed=config.eval_seed)
     results = {
         "env_id": args.env,
         "seed": args.seed,
@@ -83,8 +116,9 @@ def run_train(args):
         "episodes": len(history.episode_returns),
         "wall_seconds": round(history.wall_seconds, 3),
         "steps_per_second": round(history.steps_per_second, 1),
-        "eval_mean": last["mean"],
-        "eval_std": last["std"],
+        "eval_mean": final.mean,
+        "eval_std": final.std,
+        "eval_episodes": config.eval_episodes,
         "evaluations": history.evaluations,
         "interrupted": history.interrupted,
     }
@@ -108,13 +142,13 @@ def run_train(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
     status = "solved" if history.solved else ("interrupted" if history.interrupted else "not solved")
-    evaluation = f", greedy evaluation {last['mean']:.1f} ± {last['std']:.1f}" if last["mean"] is not None else ""
     print(f"{args.env} seed {args.seed}: {status} after {history.env_steps} env steps in "
-          f"{history.wall_seconds:.1f} s ({history.steps_per_second:.0f} steps/s){evaluation}. Run folder: {out}")
+          f"{history.wall_seconds:.1f} s ({history.steps_per_second:.0f} steps/s); final greedy return "
+          f"{final.mean:.1f} ± {final.std:.1f} over {config.eval_episodes} episodes. Run folder: {out}")
     return 0
 
 
-def run_evaluate(args):
+def run_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
     from .persistence import load_agent
 

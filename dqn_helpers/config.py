@@ -1,7 +1,11 @@
-"""Every DQN hyperparameter in one validated dataclass."""
+"""Every DQN hyperparameter in one validated, frozen dataclass."""
+from __future__ import annotations
+
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import DQNHelpersError
 from .schedules import SCHEDULES
@@ -9,9 +13,14 @@ from .schedules import SCHEDULES
 LOSSES = ("huber", "mse")
 
 
-@dataclass
+@dataclass(frozen=True)
 class DQNConfig:
     """Hyperparameters of a DQN run; each field is checked when the config is created.
+
+    A config is frozen: ``config.gamma = 0.9`` raises ``dataclasses.FrozenInstanceError``,
+    because an agent compiles its train step from the config it was given, and a change made
+    afterwards would take effect in some places and not in others. Make a changed copy
+    instead, checked like a new one: ``dataclasses.replace(config, gamma=0.9)``.
 
     The defaults are the RL Baselines3 Zoo's tuned CartPole-v1 settings (2:1 env steps to
     gradient steps, in bursts of 128 with the target network refreshed between bursts); they
@@ -21,7 +30,7 @@ class DQNConfig:
 
     total_steps: int = 50_000
     """Budget of environment steps; training stops earlier once the env is solved."""
-    hidden_sizes: tuple = (256, 256)
+    hidden_sizes: tuple[int, ...] = (256, 256)
     """Units in each hidden ReLU layer of the Q-network (the classic snippet of notebook 02 uses (64, 64))."""
     learning_rate: float = 2.3e-3
     """Adam step size."""
@@ -32,7 +41,7 @@ class DQNConfig:
     buffer_size: int = 50_000
     """Capacity of the replay buffer, in transitions."""
     learning_starts: int = 1_000
-    """Env steps of pure exploration before the first gradient step (the buffer must hold a batch)."""
+    """Env steps of pure exploration before the first gradient step; at least batch_size - 1, so that the buffer holds a batch when learning starts."""
     train_freq: int = 256
     """Env steps between two training calls (collect a chunk of experience, then learn from the buffer)."""
     gradient_steps: int = 128
@@ -52,7 +61,7 @@ class DQNConfig:
     loss: str = "huber"
     """TD loss: 'huber' (robust to large TD errors) or 'mse'."""
     max_grad_norm: float = 10.0
-    """Gradients are rescaled so their global norm is at most this."""
+    """Gradients are rescaled so their global norm is at most this; math.inf (or any number beyond float32's range) turns clipping off."""
     eval_every: int = 1_000
     """Env steps between two greedy evaluations (0 turns evaluation and early stopping off)."""
     eval_episodes: int = 20
@@ -61,7 +70,7 @@ class DQNConfig:
     """Evaluation episode i is reset with seed eval_seed + i, the same episodes every time."""
     confirm_episodes: int = 100
     """When an evaluation reaches the threshold, this many further fixed-seed episodes must confirm it (mean minus two standard errors) before training stops; 0 stops at once."""
-    solve_threshold: float = None
+    solve_threshold: float | None = None
     """Mean evaluation return that counts as solved; None takes the env's reward_threshold (475 for CartPole-v1)."""
     double: bool = False
     """Double DQN: the Q-network picks the next action, the target network values it (notebook 06)."""
@@ -72,8 +81,19 @@ class DQNConfig:
     truncation_as_termination: bool = False
     """True stores a time-limit truncation as terminated, the classic snippet's mistake (an ablation, notebook 06)."""
 
-    def __post_init__(self):
-        self.hidden_sizes = tuple(self.hidden_sizes)
+    def __post_init__(self) -> None:
+        if isinstance(self.hidden_sizes, (str, bytes)) or not hasattr(self.hidden_sizes, "__iter__"):
+            _fail("hidden_sizes", self.hidden_sizes, "must be a non-empty list of positive integers such as (64, 64)")
+        # Frozen, so the normalisations go through object.__setattr__: a list of sizes becomes a
+        # tuple, and NumPy numbers (env.action_space.n, np.float32(...)) become Python ones,
+        # which Keras and JSON accept.
+        object.__setattr__(self, "hidden_sizes", tuple(int(h) if _is_int(h) else h for h in self.hidden_sizes))
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int" and _is_int(value):
+                object.__setattr__(self, f.name, int(value))
+            elif f.type in ("float", "float | None") and _is_real(value):
+                object.__setattr__(self, f.name, float(value))
         _integer(self, "total_steps", 1)
         _integer(self, "batch_size", 1)
         _integer(self, "buffer_size", 1)
@@ -104,26 +124,32 @@ class DQNConfig:
             _fail("loss", self.loss, f"must be one of {list(LOSSES)}")
         if self.batch_size > self.buffer_size:
             _fail("batch_size", self.batch_size, f"must not exceed buffer_size ({self.buffer_size}): a batch is drawn from the buffer")
+        if self.learning_starts < self.batch_size - 1:
+            _fail("learning_starts", self.learning_starts,
+                  f"must be at least batch_size - 1 ({self.batch_size - 1}): the first gradient step comes after "
+                  "learning_starts + 1 env steps and samples a batch of batch_size from the buffer")
         for name in ("double", "dueling", "target_network", "truncation_as_termination"):
             if not isinstance(getattr(self, name), bool):
                 _fail(name, getattr(self, name), "must be True or False")
         if self.solve_threshold is not None and not _is_number(self.solve_threshold):
             _fail("solve_threshold", self.solve_threshold, "must be a number or None")
 
-    def epsilon(self, step):
+    def epsilon(self, step: int) -> float:
         """Exploration rate after ``step`` env steps, following this config's schedule."""
         schedule = SCHEDULES[self.epsilon_schedule]
         return schedule(step, self.epsilon_start, self.epsilon_end, self.epsilon_decay_steps)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-ready) of every field."""
         data = dataclasses.asdict(self)
         data["hidden_sizes"] = list(self.hidden_sizes)
         return data
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: dict[str, Any]) -> DQNConfig:
         """Rebuild a config from ``to_dict`` output; unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise DQNHelpersError(f"a DQNConfig is rebuilt from a dict of its fields, got {type(data).__name__}.")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
@@ -132,11 +158,15 @@ class DQNConfig:
 
 
 def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return _is_real(value) and math.isfinite(value)
 
 
 def _fail(name, value, rule):

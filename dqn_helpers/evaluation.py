@@ -1,10 +1,14 @@
 """Greedy evaluation on fixed-seed episodes."""
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import gymnasium as gym
 import numpy as np
 
-from .envs import make_env
+from ._threads import one_blas_thread
+from .envs import EnvLike, env_factory
+from .errors import DQNHelpersError
 
 
 @dataclass
@@ -16,48 +20,72 @@ class EvalResult:
 
     returns: np.ndarray
     lengths: np.ndarray
-    seeds: list
+    seeds: list[int]
 
     @property
-    def mean(self):
+    def mean(self) -> float:
         return float(np.mean(self.returns))
 
     @property
-    def std(self):
+    def std(self) -> float:
         return float(np.std(self.returns))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.mean:.1f} ± {self.std:.1f} over {len(self.returns)} episodes"
 
 
-def evaluate(policy, env, n_episodes=20, seed=10_000):
+def policy_function(policy) -> Callable[[np.ndarray], np.ndarray]:
+    """The batch-of-observations -> batch-of-actions function of ``policy``.
+
+    ``policy`` is an agent (anything with ``greedy_actions``, used as its greedy policy) or a
+    function mapping a batch of observations to a batch of actions.
+    """
+    if hasattr(policy, "greedy_actions"):
+        return policy.greedy_actions
+    if callable(policy):
+        return policy
+    raise DQNHelpersError(
+        f"policy must be a DQNAgent or a function from a batch of observations to actions, got {type(policy).__name__}.")
+
+
+def evaluate(policy, env: EnvLike, n_episodes: int = 20, seed: int = 10_000) -> EvalResult:
     """Run ``n_episodes`` greedy episodes; episode ``i`` is reset with seed ``seed + i``.
 
     ``policy`` is a ``DQNAgent`` (its greedy actions are used) or any function mapping a
-    batch of observations to a batch of actions. ``env`` is an env id, an ``EnvSpec`` or
-    an env (its spec is used). The episodes run side by side, so the Q-network is
-    evaluated once per step for all of them. Introduced in `02_keras_q_network.ipynb`;
-    used for every evaluation from `04_training_loop.ipynb` on.
+    batch of observations to a batch of actions. ``env`` is an env id, an ``EnvSpec``, an env
+    (rebuilt from its spec, wrappers included) or a function returning a new env: see
+    ``envs.env_factory``, the one rule ``train`` follows too. The episodes run side by side,
+    so the Q-network is evaluated once per step for all of them. Introduced in
+    `02_keras_q_network.ipynb`; used for every evaluation from `04_training_loop.ipynb` on.
     """
-    if n_episodes < 1:
-        raise ValueError(f"n_episodes must be at least 1, got {n_episodes}.")
-    act = policy.greedy_actions if hasattr(policy, "greedy_actions") else policy
-    spec = env.spec if isinstance(env, gym.Env) else env
-    envs = [make_env(spec) if isinstance(spec, str) else gym.make(spec) for _ in range(n_episodes)]
-    seeds = [seed + i for i in range(n_episodes)]
+    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
+        raise DQNHelpersError(f"n_episodes must be an integer of at least 1, got {n_episodes!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DQNHelpersError(f"seed must be a non-negative integer, got {seed!r}.")
+    act = policy_function(policy)
+    make = env_factory(env)
+    seeds = [int(seed) + i for i in range(n_episodes)]
+    scope = policy._acting_scope() if hasattr(policy, "_acting_scope") else one_blas_thread()
+    envs = []
     try:
-        obs = np.stack([e.reset(seed=s)[0] for e, s in zip(envs, seeds)]).astype(np.float32)
-        returns = np.zeros(n_episodes)
-        lengths = np.zeros(n_episodes, dtype=np.int64)
-        running = np.ones(n_episodes, dtype=bool)
-        while running.any():
-            ids = np.flatnonzero(running)
-            actions = np.asarray(act(obs[ids]))
-            for i, action in zip(ids, actions):
-                obs[i], reward, terminated, truncated, _ = envs[i].step(int(action))
-                returns[i] += reward
-                lengths[i] += 1
-                running[i] = not (terminated or truncated)
+        envs.extend(make() for _ in range(n_episodes))
+        with scope:
+            obs = np.stack([e.reset(seed=s)[0] for e, s in zip(envs, seeds)]).astype(np.float32)
+            returns = np.zeros(n_episodes)
+            lengths = np.zeros(n_episodes, dtype=np.int64)
+            running = np.ones(n_episodes, dtype=bool)
+            while running.any():
+                ids = np.flatnonzero(running)
+                actions = np.asarray(act(obs[ids]))
+                if actions.shape != (len(ids),):
+                    raise DQNHelpersError(
+                        f"the policy must return one action per observation: given {len(ids)} observations it "
+                        f"returned an array of shape {actions.shape}.")
+                for i, action in zip(ids, actions):
+                    obs[i], reward, terminated, truncated, _ = envs[i].step(int(action))
+                    returns[i] += reward
+                    lengths[i] += 1
+                    running[i] = not (terminated or truncated)
     finally:
         for e in envs:
             e.close()

@@ -500,7 +500,8 @@ def _diagnose_loop(records, config):
         return (f"At env step {records.step_after_end} your loop stepped an episode that had already ended. "
                 "Line 9: when terminated or truncated, log the episode_return and call env.reset().")
     if records.act_without_rng:
-        return "Line 6: pass the run's generator to agent.act(obs, epsilon, rng), so exploration is reproducible."
+        return ("Line 6: pass the run's generator to agent.act(obs, epsilon, rng): exploration must draw from it, "
+                "as train does, or your run takes other random actions than train's.")
     steps = [t for t, _ in records.epsilons]
     epsilons = np.array([e for _, e in records.epsilons])
     expected = np.array([config.epsilon(t) for t in steps])

@@ -1,7 +1,14 @@
 """The Q-network: a small Keras MLP mapping an observation to one Q-value per action."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
 
-import keras
+from . import _tensorflow  # noqa: F401  (TensorFlow the course's way, before Keras loads it)
+from .errors import DQNHelpersError
+
+import keras  # noqa: E402
 
 
 @keras.saving.register_keras_serializable(package="dqn_helpers")
@@ -16,7 +23,8 @@ class DuelingCombine(keras.layers.Layer):
         return value + advantage - keras.ops.mean(advantage, axis=-1, keepdims=True)
 
 
-def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network", dueling=False):
+def build_q_network(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = (64, 64),
+                    name: str = "q_network", dueling: bool = False) -> keras.Model:
     """A ReLU MLP ``obs_dim -> hidden_sizes -> n_actions`` with a linear output layer.
 
     The classic snippet's network (notebook 02) is ``hidden_sizes=(64, 64)``. ``n_actions`` is cast with ``int()``
@@ -25,11 +33,10 @@ def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network",
     ``A(s, a)``, combined by ``DuelingCombine`` (notebook 06).
     Introduced in `02_keras_q_network.ipynb`.
     """
-    obs_dim, n_actions = int(obs_dim), int(n_actions)
-    if obs_dim < 1 or n_actions < 1:
-        raise ValueError(f"obs_dim and n_actions must be positive, got {obs_dim} and {n_actions}.")
-    if not hidden_sizes or any(int(h) < 1 for h in hidden_sizes):
-        raise ValueError(f"hidden_sizes must be a non-empty list of positive integers, got {hidden_sizes!r}.")
+    obs_dim, n_actions = _positive_int("obs_dim", obs_dim), _positive_int("n_actions", n_actions)
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence) or not hidden_sizes:
+        raise DQNHelpersError(f"hidden_sizes must be a non-empty list of positive integers such as (64, 64), got {hidden_sizes!r}.")
+    hidden_sizes = [_positive_int("each of hidden_sizes", h) for h in hidden_sizes]
     if not dueling:
         layers = [keras.Input(shape=(obs_dim,))]
         layers += [keras.layers.Dense(int(h), activation="relu") for h in hidden_sizes]
@@ -44,7 +51,7 @@ def build_q_network(obs_dim, n_actions, hidden_sizes=(64, 64), name="q_network",
     return keras.Model(obs, DuelingCombine(name="q_values")(value, advantage), name=name)
 
 
-def numpy_forward(weights, obs, dueling=False):
+def numpy_forward(weights: Sequence[np.ndarray], obs, dueling: bool = False) -> np.ndarray:
     """Q-values of a ``build_q_network`` MLP computed with NumPy from its weight list.
 
     ``weights`` is ``model.get_weights()``: kernel, bias, kernel, bias, ... (for a dueling
@@ -61,3 +68,9 @@ def numpy_forward(weights, obs, dueling=False):
     value = x @ weights[-4] + weights[-3]
     advantage = x @ weights[-2] + weights[-1]
     return value + advantage - advantage.mean(axis=-1, keepdims=True)
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise DQNHelpersError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)

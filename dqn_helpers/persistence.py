@@ -1,28 +1,38 @@
 """Saving a trained agent to a folder and loading it back."""
+from __future__ import annotations
+
 import json
 import os
 import pathlib
 import tempfile
 import warnings
 
-import keras
-
+from . import _tensorflow  # noqa: F401  (TensorFlow the course's way, before Keras loads it)
 from .agent import DQNAgent
 from .config import DQNConfig
 from .errors import DQNHelpersError
+from .errors import first_line as _short
+
+import keras  # noqa: E402
 
 MODEL_FILE = "model.keras"
 CONFIG_FILE = "config.json"
 
 
-def save_agent(agent, folder, env_id=None):
+def save_agent(agent: DQNAgent, folder: str | os.PathLike, env_id: str | None = None) -> pathlib.Path:
     """Write ``model.keras`` (the Q-network) and ``config.json`` (DQNConfig, env id, sizes) into ``folder``.
 
     Each file is written under a temporary name and renamed into place, so an interrupted
     save never leaves a half-written file. Returns the folder as a ``pathlib.Path``.
     Introduced in `04_training_loop.ipynb`.
     """
+    if not isinstance(agent, DQNAgent):
+        raise DQNHelpersError(f"save_agent saves a DQNAgent, got {type(agent).__name__}.")
+    if env_id is not None and not isinstance(env_id, str):
+        raise DQNHelpersError(f"env_id must be an env id string such as 'CartPole-v1' or None, got {env_id!r}.")
     folder = pathlib.Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DQNHelpersError(f"Cannot save an agent to {folder}: it is a file, not a folder.")
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
         "env_id": env_id,
@@ -35,7 +45,7 @@ def save_agent(agent, folder, env_id=None):
     return folder
 
 
-def load_agent(folder):
+def load_agent(folder: str | os.PathLike) -> tuple[DQNAgent, str | None]:
     """Load an agent saved by ``save_agent``; returns ``(agent, env_id)``.
 
     Raises ``DQNHelpersError`` with one plain sentence when the folder is missing, is not
@@ -60,7 +70,10 @@ def load_agent(folder):
         model = keras.models.load_model(folder / MODEL_FILE, compile=False)
     except Exception as exc:  # Keras raises many types for a damaged zip or a foreign file
         raise DQNHelpersError(f"{folder / MODEL_FILE} cannot be read as a Keras model ({_short(exc)}); re-save the agent or train it again.") from None
-    agent = DQNAgent(obs_dim, n_actions, config)
+    try:
+        agent = DQNAgent(obs_dim, n_actions, config)
+    except DQNHelpersError as exc:
+        raise DQNHelpersError(f"{folder / CONFIG_FILE} describes an agent that cannot be built ({_short(exc)}).") from None
     try:
         agent.q_network.set_weights(model.get_weights())
     except ValueError as exc:
@@ -86,8 +99,3 @@ def _write_atomically(path, write, suffix=""):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-
-
-def _short(exc):
-    text = str(exc).strip().splitlines()
-    return (text[0][:160] if text else type(exc).__name__).rstrip(".")

@@ -1,9 +1,36 @@
 """Figures of the course: learning curves, epsilon schedules, Q-tables, episode animations."""
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Callable, Mapping, Sequence
+
+import gymnasium as gym
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from .envs import make_env
+from .errors import DQNHelpersError
+
+HISTORY_FIELDS = ("episode_returns", "episode_end_steps", "evaluations", "solve_threshold")
+
+
+def _checked_history(history, needs=HISTORY_FIELDS):
+    """``history`` if it is a training History (or looks like one), else one sentence."""
+    missing = [name for name in needs if not hasattr(history, name)]
+    if missing:
+        raise DQNHelpersError(f"history must be the History that train returns (agent, history = train(...)), "
+                              f"got {type(history).__name__}.")
+    return history
+
+
+def _window(window):
+    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
+        raise DQNHelpersError(f"window must be a positive integer (episodes to average), got {window!r}.")
+    return int(window)
 
 # Arrow direction (dx, dy on screen) of each action in the toy-text grid worlds.
 GRID_ARROWS = {
@@ -12,11 +39,12 @@ GRID_ARROWS = {
 }
 
 
-def rolling_mean(values, window):
+def rolling_mean(values: Sequence[float], window: int) -> np.ndarray:
     """Mean of the last ``window`` values at each point (fewer at the start).
 
     Introduced in `01_q_learning_basics.ipynb`.
     """
+    window = _window(window)
     values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return values
@@ -25,11 +53,12 @@ def rolling_mean(values, window):
     return (sums[1:] - sums[np.maximum(np.arange(1, len(values) + 1) - window, 0)]) / counts
 
 
-def plot_learning_curve(history, window=20, ax=None, title="Learning curve"):
+def plot_learning_curve(history, window: int = 20, ax: Axes | None = None, title: str = "Learning curve") -> Axes:
     """Episode returns against env steps, their rolling mean, evaluations and the threshold.
 
     Introduced in `04_training_loop.ipynb`.
     """
+    _checked_history(history)
     ax = ax if ax is not None else plt.subplots(figsize=(8, 4))[1]
     steps, returns = history.episode_end_steps, history.episode_returns
     ax.plot(steps, returns, color="tab:blue", alpha=0.3, lw=1, label="episode return")
@@ -45,11 +74,12 @@ def plot_learning_curve(history, window=20, ax=None, title="Learning curve"):
     return ax
 
 
-def plot_training(history, window=20):
+def plot_training(history, window: int = 20) -> Figure:
     """Three panels: returns with evaluations, TD loss, and epsilon, all against env steps.
 
     Introduced in `04_training_loop.ipynb`.
     """
+    _checked_history(history, HISTORY_FIELDS + ("td_losses", "td_loss_steps", "episode_epsilons"))
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     plot_learning_curve(history, window, ax=axes[0], title=f"{history.env_id}: returns (seed {history.seed})")
     axes[1].plot(history.td_loss_steps, history.td_losses, color="tab:red", lw=0.5, alpha=0.4, label="per training call")
@@ -63,11 +93,17 @@ def plot_training(history, window=20):
     return fig
 
 
-def plot_epsilon_schedules(schedules, steps, ax=None, title="Epsilon schedules"):
+def plot_epsilon_schedules(schedules: Mapping[str, Callable[[int], float]], steps: int, ax: Axes | None = None,
+                           title: str = "Epsilon schedules") -> Axes:
     """Plot several ``step -> epsilon`` functions, given as ``{label: function}``, over ``steps`` env steps.
 
     Introduced in `04_training_loop.ipynb`.
     """
+    if not isinstance(schedules, Mapping) or not all(callable(f) for f in schedules.values()):
+        raise DQNHelpersError("schedules must be a dict {label: function of the env step}, e.g. "
+                              "{'linear': lambda t: linear_epsilon(t)}.")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise DQNHelpersError(f"steps must be a positive integer, got {steps!r}.")
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     xs = np.arange(0, steps + 1, max(1, steps // 500))
     for label, schedule in schedules.items():
@@ -77,8 +113,9 @@ def plot_epsilon_schedules(schedules, steps, ax=None, title="Epsilon schedules")
     return ax
 
 
-def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy action as arrow",
-                 vmin=None, vmax=None, colorbar=True):
+def plot_q_table(q_table: np.ndarray, env: gym.Env, ax: Axes | None = None,
+                 title: str = "Q-table: max Q per state, greedy action as arrow",
+                 vmin: float | None = None, vmax: float | None = None, colorbar: bool = True) -> Axes:
     """Heatmap of ``max_a Q(s, a)`` on the grid of FrozenLake or CliffWalking, with greedy arrows.
 
     States whose Q-values are all equal (holes, cliff, goal, never visited) are left blank:
@@ -92,9 +129,13 @@ def plot_q_table(q_table, env, ax=None, title="Q-table: max Q per state, greedy 
     unwrapped = env.unwrapped
     name = env.spec.id.split("-")[0] if env.spec is not None else type(unwrapped).__name__
     if name not in GRID_ARROWS:
-        raise ValueError(f"plot_q_table knows FrozenLake and CliffWalking grids, not {name}.")
+        raise DQNHelpersError(f"plot_q_table knows FrozenLake and CliffWalking grids, not {name}.")
     labels = grid_labels(unwrapped)
     shape = labels.shape
+    q_table = np.asarray(q_table, dtype=float)
+    expected = (labels.size, len(GRID_ARROWS[name]))
+    if q_table.shape != expected:
+        raise DQNHelpersError(f"q_table must have shape {expected} (states, actions) for this {name}, got {q_table.shape}.")
     learned = np.ptp(q_table, axis=1) > 0
     values = np.where(learned, q_table.max(axis=1), np.nan).reshape(shape)
     ax = ax if ax is not None else plt.subplots(figsize=(max(5, shape[1] * 0.7), max(3.5, shape[0] * 0.8)))[1]
@@ -128,13 +169,15 @@ def grid_labels(unwrapped):
     return labels
 
 
-def render_episode(policy, env_id, seed=0, max_steps=500, every=1):
+def render_episode(policy, env_id: str, seed: int = 0, max_steps: int = 500, every: int = 1) -> list[np.ndarray]:
     """Frames (RGB arrays) of one greedy episode, keeping every ``every``-th frame.
 
     ``policy`` maps a batch of observations to actions (a ``DQNAgent``'s
     ``greedy_actions``, or the agent itself). Introduced in `05_greedy_evaluation.ipynb`.
     """
-    act = policy.greedy_actions if hasattr(policy, "greedy_actions") else policy
+    from .evaluation import policy_function
+
+    act = policy_function(policy)
     env = make_env(env_id, render_mode="rgb_array")
     try:
         obs, _ = env.reset(seed=seed)
@@ -150,14 +193,14 @@ def render_episode(policy, env_id, seed=0, max_steps=500, every=1):
     return frames
 
 
-def animate_frames(frames, fps=25, width_inches=4.0):
+def animate_frames(frames: Sequence[np.ndarray], fps: float = 25, width_inches: float = 4.0) -> animation.FuncAnimation:
     """A matplotlib animation of RGB frames (the figure itself is closed, so it is not shown twice).
 
     In a notebook, display ``IPython.display.HTML(animate_frames(frames).to_jshtml())``.
     Introduced in `05_greedy_evaluation.ipynb`.
     """
-    if not frames:
-        raise ValueError("no frames to animate.")
+    if len(frames) == 0:
+        raise DQNHelpersError("frames is empty: there is nothing to animate (render_episode returns the frames).")
     height, width = frames[0].shape[:2]
     fig, ax = plt.subplots(figsize=(width_inches, width_inches * height / width), dpi=72)
     ax.set_axis_off()
@@ -168,16 +211,19 @@ def animate_frames(frames, fps=25, width_inches=4.0):
     return anim
 
 
-def save_gif(frames, path, fps=25):
+def save_gif(frames: Sequence[np.ndarray], path: str | os.PathLike, fps: float = 25) -> str | os.PathLike:
     """Save RGB frames as an animated GIF (Pillow writer, no external program needed).
 
     Introduced in `05_greedy_evaluation.ipynb`.
     """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DQNHelpersError(f"Cannot write {path}: the folder {folder} does not exist.")
     animate_frames(frames, fps).save(str(path), writer=animation.PillowWriter(fps=fps))
     return path
 
 
-def plot_stability(history, gamma, max_reward=1.0):
+def plot_stability(history, gamma: float, max_reward: float = 1.0) -> Figure:
     """Three views of DQN's (in)stability against env steps: the mean max-Q of each training call's
     batches, with the bound max_reward / (1 - gamma) that no Q-value can exceed when the episode
     would go on forever (a time limit is not a termination, so CartPole's values aim there); the
@@ -185,6 +231,9 @@ def plot_stability(history, gamma, max_reward=1.0):
 
     Introduced in `04_training_loop.ipynb`.
     """
+    _checked_history(history, HISTORY_FIELDS + ("td_loss_steps", "mean_max_q", "grad_norms"))
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 <= gamma < 1:
+        raise DQNHelpersError(f"gamma must be a number in [0, 1), got {gamma!r}.")
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     steps = history.td_loss_steps
     axes[0].plot(steps, history.mean_max_q, color="tab:brown", lw=1, label="mean of max_a Q(s, a; θ) over the batch")

@@ -1,13 +1,18 @@
 """Tabular Q-learning for gymnasium's grid worlds (FrozenLake, CliffWalking)."""
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import gymnasium as gym
 import numpy as np
 
+from .errors import DQNHelpersError
 from .progress import progress_bar
 from .seeding import seed_everything
 
 
-def greedy_action(q_row, rng):
+def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
     """``argmax_a Q(s, a)``, breaking ties at random.
 
     Plain ``np.argmax`` always picks the first of equal values, so an all-zero table
@@ -17,7 +22,7 @@ def greedy_action(q_row, rng):
     return int(best[0] if len(best) == 1 else rng.choice(best))
 
 
-def epsilon_greedy(q_row, epsilon, rng):
+def epsilon_greedy(q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
     """A random action with probability ``epsilon``, otherwise the greedy one.
 
     Introduced in `01_q_learning_basics.ipynb`.
@@ -27,7 +32,8 @@ def epsilon_greedy(q_row, epsilon, rng):
     return greedy_action(q_row, rng)
 
 
-def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+def q_learning_update(q_table: np.ndarray, obs: int, action: int, reward: float, next_obs: int, terminated: bool,
+                      alpha: float, gamma: float) -> float:
     """One Q-learning step, in place: ``Q(s,a) += alpha * (r + gamma * max_a' Q(s',a') - Q(s,a))``.
 
     A terminated transition has no future: its target is just ``r``. Returns the TD error.
@@ -39,7 +45,8 @@ def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha,
     return float(td_error)
 
 
-def expected_sarsa_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, epsilon):
+def expected_sarsa_update(q_table: np.ndarray, obs: int, action: int, reward: float, next_obs: int,
+                          terminated: bool, alpha: float, gamma: float, epsilon: float) -> float:
     """One Expected SARSA step, in place: the target averages Q(s', .) under the epsilon-greedy policy.
 
     ``Q(s,a) += alpha * (r + gamma * sum_a' pi(a'|s') Q(s',a') - Q(s,a))`` where pi gives each action
@@ -66,23 +73,40 @@ class QLearningResult:
     epsilons: np.ndarray
 
 
-def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start=1.0,
-                     epsilon_end=0.05, decay_fraction=0.5, seed=0, progress=False, update=None):
+def train_q_learning(env: gym.Env | str, n_episodes: int = 2_000, alpha: float = 0.1, gamma: float = 0.99,
+                     epsilon_start: float = 1.0, epsilon_end: float = 0.05, decay_fraction: float = 0.5,
+                     seed: int = 0, progress: bool = False, update: Callable[..., float] | None = None
+                     ) -> QLearningResult:
     """Train a Q-table on a discrete env; epsilon decays linearly over the first ``decay_fraction`` of episodes.
 
-    The env must have Discrete observations and actions, and must end its episodes (give
-    CliffWalking-v1 a ``max_episode_steps``). ``progress=True`` shows a progress bar over
+    ``env`` is a gymnasium env or an id. It must have Discrete observations and actions, and
+    must end its episodes (give CliffWalking-v1 a ``max_episode_steps``). ``progress=True`` shows a progress bar over
     episodes. ``update`` replaces the Q-learning update by another TD update with the same
     arguments plus ``epsilon`` (for example ``expected_sarsa_update``). Introduced in `01_q_learning_basics.ipynb`.
     """
     if update is None:
         def update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, epsilon):
             return q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma)
-    for name, value in (("n_episodes", n_episodes),):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    if not 0 < alpha <= 1 or not 0 <= gamma <= 1:
-        raise ValueError(f"need 0 < alpha <= 1 and 0 <= gamma <= 1, got alpha={alpha}, gamma={gamma}.")
+    if isinstance(env, str):
+        try:
+            env = gym.make(env)
+        except gym.error.Error as exc:
+            raise DQNHelpersError(f"Unknown environment id {env!r}; check the spelling, e.g. FrozenLake-v1 ({exc}).") from None
+    if not isinstance(env, gym.Env):
+        raise DQNHelpersError(f"env must be a gymnasium env or an env id such as 'FrozenLake-v1', got {type(env).__name__}.")
+    if not isinstance(env.observation_space, gym.spaces.Discrete) or not isinstance(env.action_space, gym.spaces.Discrete):
+        raise DQNHelpersError(
+            f"a Q-table needs Discrete observations and actions, but this env has {env.observation_space} and "
+            f"{env.action_space}; for vector observations such as CartPole's, use the DQN of notebooks 02-05.")
+    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
+        raise DQNHelpersError(f"n_episodes must be a positive integer, got {n_episodes!r}.")
+    for name, value, low_open in (("alpha", alpha, True), ("gamma", gamma, False), ("epsilon_start", epsilon_start, False),
+                                  ("epsilon_end", epsilon_end, False), ("decay_fraction", decay_fraction, True)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
+                or not (0 < value <= 1 if low_open else 0 <= value <= 1):
+            raise DQNHelpersError(f"{name} must be a number in {'(0' if low_open else '[0'}, 1], got {value!r}.")
+    if epsilon_end > epsilon_start:
+        raise DQNHelpersError(f"epsilon_end ({epsilon_end}) must not exceed epsilon_start ({epsilon_start}): epsilon decays.")
     rng = seed_everything(seed, env)
     q_table = np.zeros((env.observation_space.n, env.action_space.n))
     returns, lengths, epsilons = np.zeros(n_episodes), np.zeros(n_episodes, dtype=int), np.zeros(n_episodes)
@@ -102,7 +126,7 @@ def train_q_learning(env, n_episodes=2_000, alpha=0.1, gamma=0.99, epsilon_start
     return QLearningResult(q_table, returns, lengths, epsilons)
 
 
-def greedy_rollout(env, q_table, seed=0, max_steps=200):
+def greedy_rollout(env: gym.Env, q_table: np.ndarray, seed: int = 0, max_steps: int = 200) -> tuple[list[int], float]:
     """Follow the greedy policy of ``q_table`` for one episode; returns the visited states and the return.
 
     Ties are broken toward the first action, so the rollout is deterministic.

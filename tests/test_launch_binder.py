@@ -20,8 +20,8 @@ from packaging.specifiers import SpecifierSet
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
-# Needed to run the tests, not the course: Binder leaves them out.
-TEST_ONLY = {"nbval", "pytest"}
+# For the tests and the teacher's tools (make badges, make student), not for a learner on Binder.
+TEST_ONLY = {"nbval", "pytest", "hypothesis", "nbformat", "packaging"}
 
 
 def read_requirements(path):

@@ -9,6 +9,7 @@ import importlib.util
 import json
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def test_colab_block_installs_gymnasium_and_the_package_without_touching_tensorf
     pinned = Requirement(gymnasium.split('"')[1])
     assert pinned.name == "gymnasium" and {"classic-control", "toy-text"} <= pinned.extras
     assert str(pinned.specifier).startswith("==")
-    assert re.sub(r"\s+", "", gymnasium.split('"')[1]) == badges.gymnasium_requirement(ROOT)
+    assert tuple(shlex.split(gymnasium)[2:]) == badges.gymnasium_requirement(ROOT)
     # Installing dqn_helpers with its dependencies would add tensorflow-cpu beside Colab's tensorflow.
     assert "--no-deps" in package.split()
     requirement = Requirement(package.split('"')[1])
@@ -225,12 +226,11 @@ def test_check_reports_what_is_missing_before_the_first_update(course_copy, caps
 def test_check_reports_a_link_to_another_repository_or_a_missing_notebook(course_copy, capsys):
     assert run(course_copy) == 0
     path = course_copy / "notebooks" / NOTEBOOKS[-1].name
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    nb["cells"].append(nbformat.v4.new_markdown_cell(
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(
         f"Next: [notebook 99](https://colab.research.google.com/github/{DEFAULT_REPO}/blob/main/notebooks/99_gone.ipynb), "
         f"or [on Binder](https://mybinder.org/v2/gh/someone/else/HEAD?labpath=notebooks%2F{NOTEBOOKS[0].name})."))
-    nb["cells"][-1].pop("id", None)
-    path.write_text(badges.dump_notebook(nb), encoding="utf-8")
+    nbformat.write(nb, path)
     capsys.readouterr()
     assert run(course_copy, "--check") == 1
     out = capsys.readouterr().out
@@ -241,9 +241,9 @@ def test_check_reports_a_link_to_another_repository_or_a_missing_notebook(course
 def test_update_refuses_a_notebook_without_a_setup_cell_and_writes_nothing(course_copy, capsys):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 99 · No setup"),
                                          nbformat.v4.new_code_cell("print(1)")])
-    (course_copy / "notebooks" / "99_no_setup.ipynb").write_text(badges.dump_notebook(nb), encoding="utf-8")
+    nbformat.write(nb, course_copy / "notebooks" / "99_no_setup.ipynb")
     before = snapshot(course_copy)
-    assert run(course_copy) == 1
+    assert run(course_copy) == 2
     assert 'no code cell after a "## Setup" markdown cell' in capsys.readouterr().err
     assert snapshot(course_copy) == before
 
@@ -256,3 +256,126 @@ def test_command_line_check_exit_code(course_copy):
     assert result.returncode == 0, result.stdout
     bad = subprocess.run(script[:-1] + ["--repo", "not a repo"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "owner/name" in bad.stderr
+
+
+# ---------------------------------------------------------------------------- course.toml and requirements.txt
+
+COURSE_TOML_SPELLINGS = {
+    "single quotes": "repository = 'teacher/fork'\nbranch = 'spring'\n",
+    "indented, tabs and spaces": "  repository\t=   \"teacher/fork\"   \n\tbranch =\"spring\"\n",
+    "comments after the values": '# the class\nrepository = "teacher/fork"  # our fork\nbranch = "spring" # term\n',
+    "quoted keys": "\"repository\" = \"teacher/fork\"\n'branch' = 'spring'\n[extra]\nnote = \"kept\"\n",
+}
+
+
+@pytest.mark.parametrize("text", COURSE_TOML_SPELLINGS.values(), ids=COURSE_TOML_SPELLINGS.keys())
+def test_course_toml_is_read_in_every_valid_spelling_and_moved_to_a_fork_keeping_it(course_copy, text, capsys):
+    (course_copy / "course.toml").write_text(text, encoding="utf-8")
+    assert badges.read_config(course_copy) == ("teacher/fork", "spring")
+    assert run(course_copy, "--repo", "teacher/other-fork") == 0, capsys.readouterr().err
+    new = (course_copy / "course.toml").read_text(encoding="utf-8")
+    config = tomllib.loads(new)
+    assert (config["repository"], config["branch"]) == ("teacher/other-fork", "spring")
+    assert {k: v for k, v in config.items() if k != "repository"} == {
+        k: v for k, v in tomllib.loads(text).items() if k != "repository"}
+    # Only the value changed: the line keeps its indentation, the key's spelling, its quotes and comment.
+    assert new == text.replace("teacher/fork", "teacher/other-fork")
+    assert run(course_copy, "--check") == 0, capsys.readouterr().out
+
+
+def test_course_toml_without_a_branch_means_main_and_gets_a_branch_line_only_when_needed(course_copy):
+    text = "repository = 'teacher/fork'\n[extra]\nbranch = 'a key of another table'\n"
+    (course_copy / "course.toml").write_text(text, encoding="utf-8")
+    assert badges.read_config(course_copy) == ("teacher/fork", "main")
+    assert run(course_copy) == 0
+    assert (course_copy / "course.toml").read_text() == text
+    assert run(course_copy, "--branch", "spring") == 0
+    assert (course_copy / "course.toml").read_text() == text.replace("\n[", '\nbranch = "spring"\n[', 1)
+    assert tomllib.loads((course_copy / "course.toml").read_text()) == {
+        "repository": "teacher/fork", "branch": "spring", "extra": {"branch": "a key of another table"}}
+
+
+BAD_COURSE_TOML = {
+    "unclosed string": ('repository = "teacher/fork\n', "not valid TOML"),
+    "the key twice": ('repository = "teacher/fork"\nrepository = "teacher/other"\n', "not valid TOML"),
+    "not a string": ("repository = 42\n", "must be a string"),
+    "not owner/name": ('repository = "just-a-name"\n', "must be a string"),
+    "no repository": ('branch = "main"\n', "has no repository"),
+    "a bad branch": ('repository = "teacher/fork"\nbranch = "two words"\n', "branch must be"),
+}
+
+
+@pytest.mark.parametrize("text, says", BAD_COURSE_TOML.values(), ids=BAD_COURSE_TOML.keys())
+@pytest.mark.parametrize("args", [[], ["--check"], ["--repo", "teacher/fork2"]], ids=["update", "check", "fork"])
+def test_an_invalid_course_toml_stops_with_one_sentence_and_writes_nothing(course_copy, text, says, args, capsys):
+    (course_copy / "course.toml").write_text(text, encoding="utf-8")
+    before = snapshot(course_copy)
+    assert run(course_copy, *args) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("badges: course.toml") and says in captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    assert snapshot(course_copy) == before
+
+
+def test_a_course_toml_the_line_rewrite_cannot_handle_is_left_as_it_was(course_copy, capsys):
+    text = 'repository = """teacher/fork"""\n'  # valid TOML, but not one the tool rewrites by its lines
+    (course_copy / "course.toml").write_text(text, encoding="utf-8")
+    assert badges.read_config(course_copy) == ("teacher/fork", "main")
+    before = snapshot(course_copy)
+    assert run(course_copy, "--repo", "teacher/fork2") == 2
+    assert "write repository = \"teacher/fork2\"" in capsys.readouterr().err
+    assert snapshot(course_copy) == before
+
+
+GYMNASIUM_SPELLINGS = {
+    "extras unsorted, spaces": ("gymnasium[toy-text,classic-control] == 1.4.0\n",
+                                ("gymnasium[classic-control,toy-text]==1.4.0",)),
+    "capitals, spaces in the extras, a comment": (
+        "# gymnasium==0.29 was the old pin\nGymnasium [ classic-control , toy-text ]==1.4.0  # the envs\n",
+        ("gymnasium[classic-control,toy-text]==1.4.0",)),
+    "a marker": ('numpy==2.4.6\ngymnasium[classic-control,toy-text] == 1.4.0 ; python_version >= "3.10"\n',
+                 ("gymnasium[classic-control,toy-text]==1.4.0; python_version >= '3.10'",)),
+    "two lines split by markers, a continuation, options": (
+        "-e .\n--extra-index-url https://example.org/simple\n"
+        'gymnasium[toy-text]==1.4.0; sys_platform == "linux" \\\n    and python_version < "3.14"\n'
+        'gymnasium[toy-text]==1.3.0; sys_platform != "linux"\n',
+        ("gymnasium[toy-text]==1.4.0; sys_platform == 'linux' and python_version < '3.14'",
+         "gymnasium[toy-text]==1.3.0; sys_platform != 'linux'")),
+}
+
+
+@pytest.mark.parametrize("text, expected", GYMNASIUM_SPELLINGS.values(), ids=GYMNASIUM_SPELLINGS.keys())
+def test_gymnasium_requirement_is_read_with_packaging_and_installed_on_colab_as_written(
+        tmp_path, monkeypatch, text, expected):
+    (tmp_path / "requirements.txt").write_text(text, encoding="utf-8")
+    assert badges.gymnasium_requirement(tmp_path) == expected
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    course = badges.Course(root=tmp_path, repo=DEFAULT_REPO, branch="main", gymnasium=expected)
+    (name, line), _ = run_block(badges.colab_block(course))
+    arguments = shlex.split(line)  # what pip receives
+    assert name == "pip" and arguments[:2] == ["install", "--quiet"]
+    requirements = [Requirement(argument) for argument in arguments[2:]]
+    assert [str(r) for r in requirements] == [str(Requirement(line)) for line in expected]
+    assert all(r.name == "gymnasium" and str(r.specifier).startswith("==") for r in requirements)
+
+
+BAD_GYMNASIUM = {
+    "no pin": "gymnasium[classic-control,toy-text]\n",
+    "a range": "gymnasium>=1.0\n",
+    "a wildcard": "gymnasium==1.4.*\n",
+    "two pins": "gymnasium==1.4.0,==1.3.0\n",
+    "not a requirement": "gymnasium[classic-control==1.4.0\n",
+    "none at all": "numpy==2.4.6\n",
+}
+
+
+@pytest.mark.parametrize("text", BAD_GYMNASIUM.values(), ids=BAD_GYMNASIUM.keys())
+def test_a_gymnasium_requirement_colab_cannot_pin_stops_with_one_sentence_and_writes_nothing(course_copy, text, capsys):
+    (course_copy / "requirements.txt").write_text("numpy==2.4.6\n" + text, encoding="utf-8")
+    before = snapshot(course_copy)
+    assert run(course_copy) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("badges: requirements.txt") and err.count("\n") == 1, err
+    if text != "numpy==2.4.6\n":
+        assert "line 2" in err, err
+    assert snapshot(course_copy) == before

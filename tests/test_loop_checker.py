@@ -16,7 +16,7 @@ def make_loop(mistake=None):
         for t in range(1, config.total_steps + 1):                                     # 4
             epsilon = {"no decay": config.epsilon_start,
                        "per episode": config.epsilon(episode + 1)}.get(mistake, config.epsilon(t))  # 5
-            action = agent.act(obs, epsilon, rng)                                      # 6
+            action = agent.act(obs, epsilon) if mistake == "no rng" else agent.act(obs, epsilon, rng)  # 6
             next_obs, reward, terminated, truncated, _ = env.step(action)              # 7
             stored = terminated or truncated if mistake == "truncation as termination" else terminated
             replay_buffer.add(obs, action, reward, next_obs, stored)                  # 8
@@ -82,6 +82,7 @@ def test_a_stub_is_not_done_yet(capsys):
     ("no reset", "stepped an episode that had already ended"),
     ("return not reset", "add up across episodes"),
     ("unseeded reset", "env.reset(seed=seed)"),
+    ("no rng", "pass the run's generator to agent.act(obs, epsilon, rng)"),  # acts, but unreproducibly
 ])
 def test_each_mistake_gets_its_own_feedback(capsys, mistake, words):
     passed, out = run(capsys, make_loop(mistake))

@@ -97,12 +97,3 @@ def test_huber_and_mse_losses_differ_on_large_errors():
     huber = make_agent(loss="huber").train_on_batch(batch)
     mse = make_agent(loss="mse").train_on_batch(batch)
     assert mse > 10 * huber  # squared vs linear growth of the penalty
-
-
-def test_importing_the_package_keeps_small_matrix_work_on_one_thread():
-    from threadpoolctl import threadpool_info
-
-    import dqn_helpers  # noqa: F401
-
-    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
-    assert tf.config.threading.get_intra_op_parallelism_threads() == 1

@@ -181,3 +181,54 @@ def test_a_whole_student_copy_runs_top_to_bottom(tmp_path, name):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o["output_type"] == "error"]
     assert sum("not done yet" in printed(c) for c in nb.cells if is_checker(c)) == sum(is_checker(c) for c in nb.cells) >= 1
+
+
+UNPAIRED_MARKERS = {
+    "a BEGIN without its END": ("def f():\n    # BEGIN SOLUTION\n    return 1\n\nprint(f())", ["solution"],
+                                "'# BEGIN SOLUTION' on line 2 has no '# END SOLUTION' after it"),
+    "an END without a BEGIN": ("def f():\n    return 1\n    # END SOLUTION\nprint(f())", ["solution"],
+                               "'# END SOLUTION' on line 3 has no '# BEGIN SOLUTION' before it"),
+    "a BEGIN inside another": ("def f():\n    # BEGIN SOLUTION\n    x = 1\n    # BEGIN SOLUTION\n    return x\n"
+                               "    # END SOLUTION\n", ["solution"],
+                               "'# BEGIN SOLUTION' on line 4 comes before the '# END SOLUTION' of the one on line 2"),
+    "a marker misspelt": ("def f():\n    #BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n", ["solution"],
+                          "line 2, '#BEGIN SOLUTION', looks like a solution marker"),
+    "markers without the tag": ("def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n", [],
+                                "no `solution` tag"),
+}
+
+
+@pytest.mark.parametrize("source, tags, says", UNPAIRED_MARKERS.values(), ids=UNPAIRED_MARKERS.keys())
+def test_unpaired_solution_markers_stop_with_the_cell_named_and_nothing_written(tmp_path, capsys, source, tags, says):
+    good, bad = tmp_path / "07_good.ipynb", tmp_path / "08_bad.ipynb"
+    nbformat.write(exercise_notebook(), good)
+    notebook = exercise_notebook()
+    notebook.cells.insert(2, nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
+    nbformat.write(notebook, bad)
+    out = tmp_path / "student"
+    out.mkdir()
+    (out / "07_good.ipynb").write_text("the copy from last week", encoding="utf-8")
+    assert make_student.main([str(good), str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {bad}, cell 3 (id {notebook.cells[2].id}): "), err
+    assert says in err and err.rstrip().endswith("nothing was written."), err
+    # Neither copy was written, not even the good notebook's: student/ is as it was.
+    assert sorted(p.name for p in out.iterdir()) == ["07_good.ipynb"]
+    assert (out / "07_good.ipynb").read_text(encoding="utf-8") == "the copy from last week"
+
+
+def test_a_file_that_is_not_a_notebook_stops_with_one_sentence(tmp_path, capsys):
+    bad = tmp_path / "07_bad.ipynb"
+    bad.write_text('{"cells": [', encoding="utf-8")
+    assert make_student.main([str(bad), "--out", str(tmp_path / "student")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad.name}: not a notebook nbformat can read") and err.count("\n") == 1, err
+    assert not (tmp_path / "student").exists()
+
+
+def test_student_copies_are_valid_notebooks_written_as_nbformat_writes_them(tmp_path):
+    for name, path in student_copies(tmp_path).items():
+        text = path.read_text(encoding="utf-8")
+        copy = nbformat.reads(text, as_version=4)
+        nbformat.validate(copy)
+        assert nbformat.writes(copy) + "\n" == text, f"{name}: not as nbformat writes it"

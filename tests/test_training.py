@@ -90,7 +90,8 @@ def test_ctrl_c_returns_what_was_learned_so_far():
             return self.env.step(action)
 
     env = InterruptAfter(gym.make("CartPole-v1"), 700)
-    agent, history = train(env, DQNConfig(**SHORT), seed=0, progress=False)
+    # gymnasium cannot rebuild this wrapper for evaluation: say what to evaluate on.
+    agent, history = train(env, DQNConfig(**SHORT), seed=0, progress=False, eval_env="CartPole-v1")
     assert history.interrupted and history.env_steps == 700
     assert agent.q_values(np.zeros(4, np.float32)).shape == (2,)
 
@@ -124,7 +125,7 @@ def test_evaluation_keeps_the_time_limit_of_the_training_env(monkeypatch):
     env = gym.make("CartPole-v1", max_episode_steps=30)
     config = DQNConfig(**{**SHORT, "total_steps": 300, "eval_every": 300, "eval_episodes": 2})
     train(env, config, seed=0, progress=False)
-    assert gym.make(specs[0]).spec.max_episode_steps == 30
+    assert specs[0]().spec.max_episode_steps == 30  # train evaluates on envs its factory builds
 
 
 def test_a_lucky_evaluation_must_be_confirmed_before_stopping(monkeypatch):

@@ -13,29 +13,53 @@ agree with it:
   dependencies, so that Colab keeps its own TensorFlow.
 
 Only the sources of those cells change: outputs, execution counts and metadata stay as they
-are, and a notebook is written back the way nbformat writes it (one-space indent, UTF-8).
+are. Notebooks are read and written with nbformat, course.toml is read with tomllib and
+requirements.txt with packaging, so the script understands every spelling those formats allow.
 
-    python3 tools/badges.py                     # follow course.toml
-    python3 tools/badges.py --repo owner/name   # move the course to a fork (make badges REPO=...)
-    python3 tools/badges.py --check             # change nothing; exit 1 listing what disagrees
+    make badges                     # follow course.toml
+    make badges REPO=owner/name     # move the course to a fork (BRANCH=... for Colab's branch)
+    make badges CHECK=1             # change nothing; exit 1 listing what disagrees
 
-Standard library only, Python 3.10 or newer, so a teacher can run it before any install.
+(or .venv/bin/python tools/badges.py [--repo owner/name] [--branch name] [--check]).
+It needs nbformat and packaging, both in the course's .venv, and Python 3.11 or newer (on 3.10,
+the tomli package). Exit code 0; 1 when --check finds a disagreement; 2 with one sentence when
+it cannot go on (course.toml or requirements.txt unreadable, a notebook without its title or
+Setup cell), and then it has written nothing.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
 import re
 import sys
 import urllib.parse
 from dataclasses import dataclass
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # notebook_io, next to this file
+
+try:
+    import nbformat
+    import notebook_io
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+except ModuleNotFoundError as missing:
+    print(f"badges: the module {missing.name} is missing; run the tool with the course's Python: "
+          "make badges (or .venv/bin/python tools/badges.py).", file=sys.stderr)
+    raise SystemExit(2) from None
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the course's .venv runs 3.11
+    try:
+        import tomli as tomllib
+    except ModuleNotFoundError:
+        tomllib = None
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
 BRANCH_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
-CONFIG_LINE_RE = r'^(?P<key>{key})\s*=\s*"(?P<value>[^"]*)"[ \t]*$'
+DEFAULT_BRANCH = "main"
 
 # A URL ends at whitespace, a closing parenthesis or bracket, a quote or an angle bracket.
 _URL_END = r"[^\s)\]\"'<>]"
@@ -43,7 +67,6 @@ BINDER_RE = re.compile(
     rf"https://mybinder\.org/v2/gh/(?P<repo>[^/\s)]+/[^/\s)]+)/(?P<ref>[^?\s)\]\"'<>]+)(?P<query>\?{_URL_END}*)?")
 COLAB_RE = re.compile(
     rf"https://colab\.research\.google\.com/github/(?P<repo>[^/\s)]+/[^/\s)]+)/blob/(?P<branch>[^/\s)]+)/(?P<path>{_URL_END}+)")
-INSTALL_RE = re.compile(r"git\+https://github\.com/(?P<repo>[A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?:\.git)?(?=[\"'@#\s]|$)")
 
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -61,7 +84,7 @@ class Course:
     root: pathlib.Path
     repo: str
     branch: str
-    gymnasium: str
+    gymnasium: tuple[str, ...]  # requirement strings for pip, each with its marker if it has one
 
     @property
     def notebooks(self) -> list[pathlib.Path]:
@@ -74,41 +97,140 @@ class CourseError(Exception):
 
 # ---------------------------------------------------------------------------- configuration
 
+def parse_config(text: str, name: str = "course.toml") -> dict:
+    """course.toml's table, as tomllib reads it."""
+    if tomllib is None:
+        raise CourseError(f"reading {name} on Python 3.10 needs the tomli package (pip install tomli), "
+                          "or use Python 3.11 or newer")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise CourseError(f"{name} is not valid TOML ({error}); fix it, then run again") from None
+
+
 def read_config(root: pathlib.Path) -> tuple[str, str]:
-    text = (root / "course.toml").read_text(encoding="utf-8")
-    values = {}
-    for key in ("repository", "branch"):
-        match = re.search(CONFIG_LINE_RE.format(key=key), text, re.M)
-        values[key] = match.group("value") if match else None
-    if values["repository"] is None:
-        raise CourseError('course.toml: no line repository = "owner/name"')
-    return values["repository"], values["branch"] or "main"
-
-
-def write_config(root: pathlib.Path, repo: str, branch: str) -> bool:
+    """The repository (owner/name) and Colab's branch that course.toml holds."""
     path = root / "course.toml"
-    text = path.read_text(encoding="utf-8")
-    new = text
-    for key, value in (("repository", repo), ("branch", branch)):
-        pattern = re.compile(CONFIG_LINE_RE.format(key=key), re.M)
-        if pattern.search(new):
-            new = pattern.sub(lambda m: f'{m.group("key")} = "{value}"', new)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CourseError(f"cannot read course.toml ({error.strerror}): it holds the repository's address") from None
+    config = parse_config(text)
+    repo, branch = config.get("repository"), config.get("branch", DEFAULT_BRANCH)
+    if repo is None:
+        raise CourseError('course.toml has no repository = "owner/name" line')
+    if not isinstance(repo, str) or not REPO_RE.match(repo):
+        raise CourseError(f'course.toml: repository must be a string like "owner/name", not {repo!r}')
+    if not isinstance(branch, str) or not BRANCH_RE.match(branch):
+        raise CourseError(f'course.toml: branch must be a branch name like "main", not {branch!r}')
+    return repo, branch
+
+
+def _key_line(key: str) -> re.Pattern:
+    """A top-level `key = "value"` or `key = 'value'` line, with any spaces and a trailing comment."""
+    return re.compile(
+        rf"""^(?P<head>[ \t]*(?:{key}|"{key}"|'{key}')[ \t]*=[ \t]*)"""
+        r"""(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*')"""
+        r"""(?P<tail>[ \t]*(?:\#[^\r\n]*)?)(?=\r?$)""", re.M)
+
+
+def config_text(root: pathlib.Path, repo: str, branch: str) -> str | None:
+    """course.toml's text with repo and branch, or None when it already holds them.
+
+    Only the value of each line changes (its key, quotes, spacing and comment stay); a missing key
+    is added before the first table. The result is read back with tomllib and must say exactly
+    what the old file said but for the two values, so the script never writes a course.toml that
+    tomllib cannot read or that says something else.
+    """
+    text = (root / "course.toml").read_text(encoding="utf-8")
+    old = parse_config(text)
+    wanted = {**old, "repository": repo, "branch": branch}
+    if old.get("branch") is None and branch == DEFAULT_BRANCH:
+        del wanted["branch"]  # the default needs no line
+    if wanted == old:
+        return None
+    # Top-level keys come before the first table: only that part is rewritten.
+    table = re.search(r"^[ \t]*\[", text, re.M)
+    top, tables = (text[:table.start()], text[table.start():]) if table else (text, "")
+    for key in ("repository", "branch"):
+        if key not in wanted or old.get(key) == wanted[key]:
+            continue
+        pattern = _key_line(key)
+        if pattern.search(top):
+            # The value keeps its quotes: a repository or branch name needs no escaping in either.
+            top = pattern.sub(lambda m: m.group("head") + m.group("value")[0] + wanted[key] + m.group("value")[0]
+                              + m.group("tail"), top, count=1)
         else:
-            new = new.rstrip("\n") + f'\n{key} = "{value}"\n'
-    if new != text:
-        path.write_text(new, encoding="utf-8")
-    return new != text
+            top = (top if top.endswith("\n") or not top else top + "\n") + f'{key} = "{wanted[key]}"\n'
+    new = top + tables
+    try:
+        reread = parse_config(new)
+    except CourseError:
+        reread = None
+    if reread != wanted:
+        raise CourseError(f"cannot rewrite course.toml safely by its lines; write repository = \"{repo}\" "
+                          f"and branch = \"{branch}\" in it yourself, then run `make badges` again")
+    return new
 
 
-def gymnasium_requirement(root: pathlib.Path) -> str:
-    """The gymnasium line of requirements.txt, e.g. gymnasium[classic-control,toy-text]==1.4.0."""
-    for line in (root / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if re.match(r"gymnasium\s*(\[|==)", line):
-            if ";" in line:
-                raise CourseError(f"requirements.txt: gymnasium line has a marker, Colab needs a plain pin: {line}")
-            return re.sub(r"\s+", "", line)
-    raise CourseError("requirements.txt: no pinned gymnasium line")
+# ---------------------------------------------------------------------------- requirements.txt
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's rule: a "#" that starts the line or follows a space
+
+
+def requirement_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, text) of each requirement in a pip requirements file, without comments
+    and options (-e, -r, --index-url ...), continuation lines joined."""
+    lines, joined, start = [], "", None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = _COMMENT.sub("", raw)
+        start = start or number
+        if line.endswith("\\"):
+            joined += line[:-1]
+            continue
+        line, joined = (joined + line).strip(), ""
+        if line and not line.startswith("-"):
+            lines.append((start, line))
+        start = None
+    return lines
+
+
+def pip_argument(requirement: Requirement) -> str:
+    """The requirement as one pip argument to put in double quotes: name[extras]==pin; marker."""
+    text = canonicalize_name(requirement.name)
+    if requirement.extras:
+        text += f"[{','.join(sorted(requirement.extras))}]"
+    text += str(requirement.specifier)
+    if requirement.marker is not None:
+        text += "; " + str(requirement.marker).replace('"', "'")
+    return text
+
+
+def gymnasium_requirement(root: pathlib.Path) -> tuple[str, ...]:
+    """The gymnasium requirement(s) of requirements.txt, e.g. ('gymnasium[classic-control,toy-text]==1.4.0',).
+
+    Several lines with environment markers are all kept, markers included: pip on Colab
+    installs the one whose marker holds there. Each must pin one version with ==.
+    """
+    found = []
+    for number, line in requirement_lines((root / "requirements.txt").read_text(encoding="utf-8")):
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as error:
+            if re.match(r"gymnasium\b", line, re.I):
+                reason = str(error).splitlines()[0]  # packaging adds the line and a caret below
+                raise CourseError(f"requirements.txt line {number}: cannot read {line!r} as a requirement ({reason})") from None
+            continue  # not gymnasium, and pip's to judge (a path or a URL, for example)
+        if canonicalize_name(requirement.name) != "gymnasium":
+            continue
+        pins = list(requirement.specifier)
+        if requirement.url or len(pins) != 1 or pins[0].operator != "==" or "*" in pins[0].version:
+            raise CourseError(f"requirements.txt line {number}: gymnasium must be pinned to one version with == "
+                              f"(Colab installs that version), not {line!r}")
+        found.append(pip_argument(requirement))
+    if not found:
+        raise CourseError("requirements.txt has no pinned gymnasium line, which Colab's install block needs")
+    return tuple(found)
 
 
 def load_course(root: pathlib.Path) -> Course:
@@ -133,10 +255,11 @@ def badge_line(course: Course, notebook: str) -> str:
 
 
 def colab_block(course: Course) -> str:
+    gymnasium = " ".join(f'"{requirement}"' for requirement in course.gymnasium)
     return (
         "import sys\n"
         f"{COLAB_GUARD}  # on Colab only: install what it lacks, keep its own TensorFlow\n"
-        f'    %pip install --quiet "{course.gymnasium}"\n'
+        f"    %pip install --quiet {gymnasium}\n"
         f'    %pip install --quiet --no-deps "dqn_helpers @ git+https://github.com/{course.repo}"\n'
     )
 
@@ -176,14 +299,17 @@ def link_problems(text: str, course: Course, where: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- notebooks
 
+def read_notebook(path: pathlib.Path) -> nbformat.NotebookNode:
+    """The notebook at path, read and checked as every tool reads it (notebook_io)."""
+    try:
+        return notebook_io.read_notebook(path)
+    except ValueError as error:
+        raise CourseError(str(error)) from None
+
+
 def cell_text(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
-
-
-def set_cell_text(cell: dict, text: str) -> None:
-    # nbformat stores a source as a list of lines, each but the last ending in "\n".
-    cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
 
 
 def title_cell_index(nb: dict) -> int | None:
@@ -240,7 +366,7 @@ def with_colab_block(text: str, block: str) -> str:
 def notebook_problems(path: pathlib.Path, course: Course) -> list[str]:
     """Everything about one notebook that disagrees with course.toml (empty when all agree)."""
     where = path.relative_to(course.root).as_posix()
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = read_notebook(path)
     problems = []
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
@@ -293,22 +419,17 @@ def check(course: Course) -> list[str]:
     return problems
 
 
-def dump_notebook(nb: dict) -> str:
-    """The text nbformat.write produces for nb."""
-    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-def updated_notebook(path: pathlib.Path, course: Course, old_repo: str) -> tuple[str, list[str]]:
-    """The notebook's new text and what changed in it; only cell sources change."""
-    original = path.read_text(encoding="utf-8")
-    nb = json.loads(original)
+def updated_notebook(path: pathlib.Path, course: Course, old_repo: str) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The notebook with its links, badges and Colab block updated, and what changed in it;
+    only cell sources change."""
+    nb = read_notebook(path)
     changes = []
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
             text = cell_text(cell)
             new = rewrite_links(text, course, old_repo)
             if new != text:
-                set_cell_text(cell, new)
+                cell.source = new
                 changes.append("links")
     title = title_cell_index(nb)
     if title is None:
@@ -319,7 +440,7 @@ def updated_notebook(path: pathlib.Path, course: Course, old_repo: str) -> tuple
     except CourseError as error:
         raise CourseError(f"{path.name}: {error}") from None
     if new != text:
-        set_cell_text(nb["cells"][title], new)
+        nb.cells[title].source = new
         changes.append("badges")
     setup = setup_cell_index(nb)
     if setup is None:
@@ -327,9 +448,14 @@ def updated_notebook(path: pathlib.Path, course: Course, old_repo: str) -> tuple
     text = cell_text(nb["cells"][setup])
     new = with_colab_block(text, colab_block(course))
     if new != text:
-        set_cell_text(nb["cells"][setup], new)
+        nb.cells[setup].source = new
         changes.append("Colab block")
-    return (dump_notebook(nb) if changes else original), sorted(set(changes))
+    return nb, sorted(set(changes))
+
+
+def write_text(path: pathlib.Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:  # "\n" stays "\n" on every system
+        f.write(text)
 
 
 def update(root: pathlib.Path, repo: str | None, branch: str | None) -> list[str]:
@@ -337,32 +463,33 @@ def update(root: pathlib.Path, repo: str | None, branch: str | None) -> list[str
     old_repo, old_branch = read_config(root)
     course = Course(root=root, repo=repo or old_repo, branch=branch or old_branch,
                     gymnasium=gymnasium_requirement(root))
-    # Work out every new text first, so that a notebook the script cannot handle stops it
+    # Work out every new text first, so that a file the script cannot handle stops it
     # before it has written anything.
-    writes = {}
+    config = config_text(root, course.repo, course.branch)
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
-    new = rewrite_links(text, course, old_repo)
-    if new != text:
-        writes[readme] = (new, ["links"])
-    errors = []
+    new_readme = rewrite_links(text, course, old_repo)
+    notebooks, errors = {}, []
     for path in course.notebooks:
         try:
-            new, changes = updated_notebook(path, course, old_repo)
+            nb, changes = updated_notebook(path, course, old_repo)
         except CourseError as error:
             errors.append(str(error))
             continue
         if changes:
-            writes[path] = (new, changes)
+            notebooks[path] = (nb, changes)
     if errors:
         raise CourseError("\n".join(errors))
     report = []
-    if write_config(root, course.repo, course.branch):
-        report.append(f"course.toml: repository = {course.repo}, branch = {course.branch}")
-    for path, (new, changes) in writes.items():
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(new)
+    if new_readme != text:
+        write_text(readme, new_readme)
+        report.append("README.md: links")
+    for path, (nb, changes) in notebooks.items():
+        nbformat.write(nb, path)
         report.append(f"{path.relative_to(root).as_posix()}: {', '.join(changes)}")
+    if config is not None:  # last: until it is written, running the script again redoes the rest
+        write_text(root / "course.toml", config)
+        report.insert(0, f"course.toml: repository = {course.repo}, branch = {course.branch}")
     return report
 
 
@@ -396,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         report = update(args.root, args.repo, args.branch)
     except CourseError as error:
         print(f"badges: {error}", file=sys.stderr)
-        return 1
+        return 2
     print("\n".join(report) if report else "Nothing to change.")
     return 0
 

@@ -1,6 +1,6 @@
 """Write student copies of the notebooks: solutions out, stubs in.
 
-    python tools/make_student.py [--out student] [NOTEBOOK ...]     (or: make student)
+    make student        (or: .venv/bin/python tools/make_student.py [--out student] [NOTEBOOK ...])
 
 In each notebook (default: notebooks/[0-9]*.ipynb):
 - a code cell tagged `solution` keeps its text outside `# BEGIN SOLUTION` / `# END SOLUTION`
@@ -14,17 +14,34 @@ In each notebook (default: notebooks/[0-9]*.ipynb):
   "correct.", so that only the student's own run answers (and its nbval marker);
 - `<details><summary>Solution</summary> ... </details>` blocks in markdown are removed.
 
-Standard library only. The copies go to `student/` (git-ignored); existing files there are
-replaced. Exit code 0, or 2 with one sentence on a notebook it cannot read.
+Markers must pair up inside one cell: a BEGIN without its END, an END without a BEGIN, a BEGIN
+inside another, a line that looks like a marker but is not spelled as one, or markers in a cell
+not tagged `solution` would leave a solution in the copy or cut off code after it, so each is an
+error. Notebooks are read and written with nbformat (in the course's .venv), and every copy is
+validated against the notebook schema before anything is written.
+
+The copies go to `student/` (git-ignored); existing files there are replaced. Exit code 0, or 2
+with one sentence naming the notebook (and the cell) it cannot handle; then nothing is written.
 """
 import argparse
-import json
 import pathlib
 import re
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # notebook_io, next to this file
+
+try:
+    import nbformat
+    from notebook_io import read_notebook
+except ModuleNotFoundError:
+    print("make_student: the module nbformat is missing; run the tool with the course's Python: "
+          "make student (or .venv/bin/python tools/make_student.py).", file=sys.stderr)
+    raise SystemExit(2) from None
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+# Anything a teacher may have meant as a marker: "#BEGIN SOLUTION", "# end solution (part 1)".
+MARKER_LIKE = re.compile(r"^\s*#+\s*(BEGIN|END)\s+SOLUTION\b", re.I)
 STUDENT_NOTE = (
     "This is a student copy: the solutions are not in it. Write your code in place of each "
     "`raise NotImplementedError`, then run the checker cell below it; until then the checker says "
@@ -34,9 +51,39 @@ CHECKER_CALL = re.compile(r"^\s*check_\w+\(", re.M)
 DETAILS = re.compile(r"\n*<details>\s*<summary>\s*Solution.*?</details>\n*", re.S | re.I)
 
 
+class MarkerError(ValueError):
+    """Solution markers that do not pair up; the message says what is wrong with them."""
+
+
+def markers(source):
+    """(line number, BEGIN or END) for each marker line of source; a near-miss is an error."""
+    found = []
+    for number, line in enumerate(source.split("\n"), 1):
+        stripped = line.strip()
+        if stripped in (BEGIN, END):
+            found.append((number, stripped))
+        elif MARKER_LIKE.match(line):
+            raise MarkerError(f"line {number}, {stripped!r}, looks like a solution marker but is not "
+                              f"exactly {BEGIN!r} or {END!r}")
+    return found
+
+
 def stub_code(source):
-    lines, out, inside = source.split("\n"), [], False
-    for line in lines:
+    """source with each BEGIN ... END block replaced by `raise NotImplementedError`."""
+    found = markers(source)
+    if not found:
+        return "# Your code here\n"
+    open_at = None
+    for number, marker in found:
+        if marker == BEGIN and open_at is not None:
+            raise MarkerError(f"{BEGIN!r} on line {number} comes before the {END!r} of the one on line {open_at}")
+        if marker == END and open_at is None:
+            raise MarkerError(f"{END!r} on line {number} has no {BEGIN!r} before it")
+        open_at = number if marker == BEGIN else None
+    if open_at is not None:
+        raise MarkerError(f"{BEGIN!r} on line {open_at} has no {END!r} after it")
+    out, inside = [], False
+    for line in source.split("\n"):
         stripped = line.strip()
         if stripped == BEGIN:
             inside = True
@@ -45,30 +92,36 @@ def stub_code(source):
             inside = False
         elif not inside:
             out.append(line)
-    if not any(l.strip() == BEGIN for l in lines):
-        return "# Your code here\n"
     return "\n".join(out)
 
 
 def student_copy(notebook):
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    """The notebook (changed in place) as a student gets it; MarkerError names the cell at fault."""
+    for number, cell in enumerate(notebook.cells, 1):
+        source = cell.source
         tags = cell.get("metadata", {}).get("tags", [])
-        if "solution" in tags:
-            if cell["cell_type"] == "code":
-                source = stub_code(source)
-                cell["outputs"], cell["execution_count"] = [], None
-            else:
-                source = "_Your answer here._"
-            cell["metadata"].pop("jupyter", None)  # source_hidden / outputs_hidden: show the stub
-        elif "solutions-note" in tags and cell["cell_type"] == "markdown":
-            source = STUDENT_NOTE
-        elif cell["cell_type"] == "code" and CHECKER_CALL.search(source):
-            cell["outputs"], cell["execution_count"] = [], None
-            source = source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)  # the course's test marker, not for students
-        elif cell["cell_type"] == "markdown":
-            source = DETAILS.sub("\n\n", source).strip("\n")
-        cell["source"] = source.splitlines(keepends=True)
+        try:
+            if "solution" in tags:
+                if cell.cell_type == "code":
+                    source = stub_code(source)
+                    cell.outputs, cell.execution_count = [], None
+                else:
+                    source = "_Your answer here._"
+                cell.metadata.pop("jupyter", None)  # source_hidden / outputs_hidden: show the stub
+            elif cell.cell_type == "code" and markers(source):
+                raise MarkerError("it has solution markers but no `solution` tag, so its solution would stay "
+                                  "in the student copy")
+            elif "solutions-note" in tags and cell.cell_type == "markdown":
+                source = STUDENT_NOTE
+            elif cell.cell_type == "code" and CHECKER_CALL.search(source):
+                cell.outputs, cell.execution_count = [], None
+                source = source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)  # the course's test marker, not for students
+            elif cell.cell_type == "markdown":
+                source = DETAILS.sub("\n\n", source).strip("\n")
+        except MarkerError as error:
+            cell_id = f" (id {cell.id})" if "id" in cell else ""
+            raise MarkerError(f"cell {number}{cell_id}: {error}") from None
+        cell.source = source
     return notebook
 
 
@@ -78,15 +131,26 @@ def main(argv=None):
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "student")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
-    args.out.mkdir(parents=True, exist_ok=True)
+    # Every copy is made and validated before the first is written: an error leaves student/ as it was.
+    copies = {}
     for path in paths:
         try:
-            notebook = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            print(f"error: cannot read {path} as a notebook ({exc}).", file=sys.stderr)
+            copy = student_copy(read_notebook(path))
+            nbformat.validate(copy)
+        except MarkerError as exc:
+            print(f"error: {path}, {exc}; nothing was written.", file=sys.stderr)
             return 2
-        target = args.out / path.name
-        target.write_text(json.dumps(student_copy(notebook), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        except nbformat.ValidationError as exc:
+            print(f"error: the student copy of {path} is not a valid notebook ({exc.message}); "
+                  "nothing was written.", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"error: {exc}; nothing was written.", file=sys.stderr)
+            return 2
+        copies[args.out / path.name] = copy
+    args.out.mkdir(parents=True, exist_ok=True)
+    for target, copy in copies.items():
+        nbformat.write(copy, target)
         print(f"{target}")
     return 0
 
