@@ -11,7 +11,7 @@ import numpy as np
 from . import _tensorflow  # noqa: F401  (TensorFlow the course's way, before Keras loads it)
 from ._threads import limit_blas, one_blas_thread, restore_blas
 from .config import DQNConfig
-from .errors import DQNHelpersError, TrainingDivergedError
+from .errors import DQNHelpersError, TrainingDivergedError, check_number
 from .networks import build_q_network, numpy_forward
 
 import keras  # noqa: E402
@@ -160,9 +160,8 @@ class DQNAgent:
         The coin and the random action come from ``rng`` (a ``numpy.random.Generator``); without
         one, from NumPy's global generator, which ``seed_everything`` seeds.
         """
-        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.floating, np.integer)) \
-                or not 0.0 <= epsilon <= 1.0:
-            raise DQNHelpersError(f"epsilon must be a number in [0, 1], got {epsilon!r}.")
+        if type(epsilon) is not float or not 0.0 <= epsilon <= 1.0:  # the check, quick for a plain float
+            check_number("epsilon", epsilon, 0, 1)
         if epsilon > 0.0:
             if rng is None:
                 if np.random.random() < epsilon:
@@ -300,9 +299,7 @@ class DQNAgent:
 
     def update_target(self, tau: float | None = None) -> None:
         """Move the target network toward the Q-network: ``target <- tau * online + (1 - tau) * target``."""
-        tau = self._config.tau if tau is None else tau
-        if isinstance(tau, bool) or not isinstance(tau, (int, float, np.floating)) or not 0.0 < tau <= 1.0:
-            raise DQNHelpersError(f"tau must be a number in (0, 1], got {tau!r}.")
+        tau = check_number("tau", self._config.tau if tau is None else tau, 0, 1, low_open=True)
         for target, online in zip(self._target_network.weights, self._q_network.weights):
             if tau >= 1.0:
                 target.assign(online)

@@ -7,7 +7,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DQNHelpersError
+from .errors import DQNHelpersError, check_integer, check_number
 from .schedules import SCHEDULES
 
 LOSSES = ("huber", "mse")
@@ -174,19 +174,11 @@ def _fail(name, value, rule):
 
 
 def _integer(config, name, minimum):
-    value = getattr(config, name)
-    if not _is_int(value) or value < minimum:
-        _fail(name, value, f"must be an integer >= {minimum}")
+    check_integer(f"DQNConfig.{name}", getattr(config, name), minimum)
 
 
 def _number(config, name, low, high, low_open=False, high_open=False):
-    value = getattr(config, name)
-    ok = _is_number(value) or (value == math.inf and high == math.inf)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        left, right = ("(" if low_open else "["), (")" if high_open else "]")
-        _fail(name, value, f"must be a number in {left}{low}, {high}{right}")
+    check_number(f"DQNConfig.{name}", getattr(config, name), low, high, low_open, high_open)
 
 
 # Field docstrings, read by the command line to describe its flags.

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._threads import one_blas_thread
 from .envs import EnvLike, env_factory
-from .errors import DQNHelpersError
+from .errors import DQNHelpersError, check_integer
 
 
 @dataclass
@@ -58,13 +58,10 @@ def evaluate(policy, env: EnvLike, n_episodes: int = 20, seed: int = 10_000) -> 
     so the Q-network is evaluated once per step for all of them. Introduced in
     `02_keras_q_network.ipynb`; used for every evaluation from `04_training_loop.ipynb` on.
     """
-    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
-        raise DQNHelpersError(f"n_episodes must be an integer of at least 1, got {n_episodes!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DQNHelpersError(f"seed must be a non-negative integer, got {seed!r}.")
+    n_episodes, seed = check_integer("n_episodes", n_episodes, 1), check_integer("seed", seed, 0)
     act = policy_function(policy)
     make = env_factory(env)
-    seeds = [int(seed) + i for i in range(n_episodes)]
+    seeds = [seed + i for i in range(n_episodes)]
     scope = policy._acting_scope() if hasattr(policy, "_acting_scope") else one_blas_thread()
     envs = []
     try:

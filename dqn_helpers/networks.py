@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _tensorflow  # noqa: F401  (TensorFlow the course's way, before Keras loads it)
-from .errors import DQNHelpersError
+from .errors import DQNHelpersError, check_integer
 
 import keras  # noqa: E402
 
@@ -33,10 +33,10 @@ def build_q_network(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int] = 
     ``A(s, a)``, combined by ``DuelingCombine`` (notebook 06).
     Introduced in `02_keras_q_network.ipynb`.
     """
-    obs_dim, n_actions = _positive_int("obs_dim", obs_dim), _positive_int("n_actions", n_actions)
+    obs_dim, n_actions = check_integer("obs_dim", obs_dim, 1), check_integer("n_actions", n_actions, 1)
     if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence) or not hidden_sizes:
         raise DQNHelpersError(f"hidden_sizes must be a non-empty list of positive integers such as (64, 64), got {hidden_sizes!r}.")
-    hidden_sizes = [_positive_int("each of hidden_sizes", h) for h in hidden_sizes]
+    hidden_sizes = [check_integer("each of hidden_sizes", h, 1) for h in hidden_sizes]
     if not dueling:
         layers = [keras.Input(shape=(obs_dim,))]
         layers += [keras.layers.Dense(int(h), activation="relu") for h in hidden_sizes]
@@ -69,8 +69,3 @@ def numpy_forward(weights: Sequence[np.ndarray], obs, dueling: bool = False) -> 
     advantage = x @ weights[-2] + weights[-1]
     return value + advantage - advantage.mean(axis=-1, keepdims=True)
 
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise DQNHelpersError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)

@@ -1,7 +1,6 @@
 """Figures of the course: learning curves, epsilon schedules, Q-tables, episode animations."""
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
 
@@ -13,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .envs import make_env
-from .errors import DQNHelpersError
+from .errors import DQNHelpersError, check_integer, check_number
 
 HISTORY_FIELDS = ("episode_returns", "episode_end_steps", "evaluations", "solve_threshold")
 
@@ -27,10 +26,6 @@ def _checked_history(history, needs=HISTORY_FIELDS):
     return history
 
 
-def _window(window):
-    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
-        raise DQNHelpersError(f"window must be a positive integer (episodes to average), got {window!r}.")
-    return int(window)
 
 # Arrow direction (dx, dy on screen) of each action in the toy-text grid worlds.
 GRID_ARROWS = {
@@ -44,7 +39,7 @@ def rolling_mean(values: Sequence[float], window: int) -> np.ndarray:
 
     Introduced in `01_q_learning_basics.ipynb`.
     """
-    window = _window(window)
+    window = check_integer("window", window, 1)
     values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return values
@@ -102,8 +97,7 @@ def plot_epsilon_schedules(schedules: Mapping[str, Callable[[int], float]], step
     if not isinstance(schedules, Mapping) or not all(callable(f) for f in schedules.values()):
         raise DQNHelpersError("schedules must be a dict {label: function of the env step}, e.g. "
                               "{'linear': lambda t: linear_epsilon(t)}.")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise DQNHelpersError(f"steps must be a positive integer, got {steps!r}.")
+    steps = check_integer("steps", steps, 1)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     xs = np.arange(0, steps + 1, max(1, steps // 500))
     for label, schedule in schedules.items():
@@ -232,8 +226,7 @@ def plot_stability(history, gamma: float, max_reward: float = 1.0) -> Figure:
     Introduced in `04_training_loop.ipynb`.
     """
     _checked_history(history, HISTORY_FIELDS + ("td_loss_steps", "mean_max_q", "grad_norms"))
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 <= gamma < 1:
-        raise DQNHelpersError(f"gamma must be a number in [0, 1), got {gamma!r}.")
+    gamma = check_number("gamma", gamma, 0, 1, high_open=True)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     steps = history.td_loss_steps
     axes[0].plot(steps, history.mean_max_q, color="tab:brown", lw=1, label="mean of max_a Q(s, a; θ) over the batch")

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .errors import DQNHelpersError
+from .errors import DQNHelpersError, check_integer
 
 
 class ReplayBuffer:
@@ -20,7 +20,7 @@ class ReplayBuffer:
 
     def __init__(self, capacity: int, obs_shape: int | tuple[int, ...], rng: np.random.Generator | None = None,
                  obs_dtype=np.float32):
-        self.capacity = _count("capacity", capacity, 1)
+        self.capacity = check_integer("capacity", capacity, 1)
         self.obs_shape = _shape(obs_shape)
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise DQNHelpersError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}.")
@@ -61,9 +61,9 @@ class ReplayBuffer:
 
     def sample_indices(self, batch_size: int, n_batches: int | None = None) -> np.ndarray:
         """Uniform random slot indices, shape ``(batch_size,)`` or ``(n_batches, batch_size)``."""
-        batch_size = _count("batch_size", batch_size, 1)
+        batch_size = check_integer("batch_size", batch_size, 1)
         if n_batches is not None:
-            n_batches = _count("n_batches", n_batches, 1)
+            n_batches = check_integer("n_batches", n_batches, 1)
         if batch_size > self.size:
             raise DQNHelpersError(
                 f"cannot sample a batch of {batch_size} from a replay buffer holding only {self.size} "
@@ -86,12 +86,6 @@ class ReplayBuffer:
             "next_obs": self.next_obs[idx],
             "terminated": self.terminated[idx],
         }
-
-
-def _count(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise DQNHelpersError(f"{name} must be an integer of at least {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _shape(obs_shape):

@@ -25,11 +25,11 @@ def seed_everything(seed: int, env=None, deterministic: bool = True) -> np.rando
     always seeded and deterministic. Introduced in `01_q_learning_basics.ipynb`.
     """
     global _pending_tensorflow
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise _error(f"seed must be a non-negative integer, got {seed!r}.")
+    from .errors import DQNHelpersError, check_integer
+
+    seed = check_integer("seed", seed, 0)
     if not isinstance(deterministic, bool):
-        raise _error(f"deterministic must be True or False, got {deterministic!r}.")
-    seed = int(seed)
+        raise DQNHelpersError(f"deterministic must be True or False, got {deterministic!r}.")
     random.seed(seed)
     np.random.seed(seed)
     if "tensorflow" in sys.modules:
@@ -60,8 +60,3 @@ def _apply_pending_tensorflow_seed():
         _seed_tensorflow(*_pending_tensorflow)
         _pending_tensorflow = None
 
-
-def _error(message):
-    from .errors import DQNHelpersError
-
-    return DQNHelpersError(message)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-from .errors import DQNHelpersError
+from .errors import DQNHelpersError, check_integer, check_number
 from .progress import progress_bar
 from .seeding import seed_everything
 
@@ -98,13 +98,10 @@ def train_q_learning(env: gym.Env | str, n_episodes: int = 2_000, alpha: float =
         raise DQNHelpersError(
             f"a Q-table needs Discrete observations and actions, but this env has {env.observation_space} and "
             f"{env.action_space}; for vector observations such as CartPole's, use the DQN of notebooks 02-05.")
-    if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
-        raise DQNHelpersError(f"n_episodes must be a positive integer, got {n_episodes!r}.")
+    n_episodes = check_integer("n_episodes", n_episodes, 1)
     for name, value, low_open in (("alpha", alpha, True), ("gamma", gamma, False), ("epsilon_start", epsilon_start, False),
                                   ("epsilon_end", epsilon_end, False), ("decay_fraction", decay_fraction, True)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-                or not (0 < value <= 1 if low_open else 0 <= value <= 1):
-            raise DQNHelpersError(f"{name} must be a number in {'(0' if low_open else '[0'}, 1], got {value!r}.")
+        check_number(name, value, 0, 1, low_open=low_open)
     if epsilon_end > epsilon_start:
         raise DQNHelpersError(f"epsilon_end ({epsilon_end}) must not exceed epsilon_start ({epsilon_start}): epsilon decays.")
     rng = seed_everything(seed, env)
