@@ -11,7 +11,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test unit nbval notebooks check-notebooks benchmarks student clean
+.PHONY: setup lab test unit nbval notebooks check-notebooks benchmarks stacks student clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,13 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/solve_cartpole.py
 
+# The course on throwaway copies of the stacks learners land on (stacks/*.txt), as CI runs it:
+# Colab's packages plus the notebooks' Colab install blocks, then repo2docker's base environment
+# plus binder/. Each builds its own environment in a temporary folder (about 10 minutes each).
+stacks:
+	python3 tools/stacks.py colab
+	python3 tools/stacks.py binder
+
 # Student copies in student/: solution cells replaced by stubs, solution blocks removed.
 # Runs in .venv: the tool reads and writes notebooks with nbformat.
 student: $(STAMP)
@@ -62,10 +69,11 @@ student: $(STAMP)
 clean:
 	rm -rf $(VENV) .venv-py313 notebooks/runs student .pytest_cache
 
-# Point every Binder and Colab link (README, notebooks, course.toml) at a repository, add each
-# notebook's badges and Colab install block: `make badges REPO=owner/name` for a fork (BRANCH=
-# for Colab's branch), plain `make badges` to follow course.toml, `make badges CHECK=1` to only
-# list what disagrees. Runs in .venv: the tool uses nbformat and packaging.
+# Point every Binder and Colab link (README, notebooks, course.toml) at a repository and a ref,
+# add each notebook's badges and Colab install block: `make badges REPO=owner/name` for a fork,
+# `make badges REF=v2026.1` to point a class at a tag (or a branch, or a commit: Binder and Colab
+# open it, Colab installs it), plain `make badges` to follow course.toml, `make badges CHECK=1`
+# to only list what disagrees. Runs in .venv: the tool uses nbformat.
 .PHONY: badges
 badges: $(STAMP)
-	$(BIN)/python tools/badges.py $(if $(CHECK),--check) $(if $(REPO),--repo $(REPO)) $(if $(BRANCH),--branch $(BRANCH))
+	$(BIN)/python tools/badges.py $(if $(CHECK),--check) $(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF))

@@ -2,7 +2,9 @@
 
 repo2docker reads only binder/ when that folder exists, so the root requirements.txt (with its
 editable `-e .`) is not used on Binder: binder/requirements.txt repeats its pins, and
-binder/postBuild installs the package once the repository is in place.
+binder/postBuild installs the package once the repository is in place. The notebook server and
+JupyterLab come with repo2docker's base environment (stacks/binder.txt), which the kernel shares:
+binder/ must not pin them. `python3 tools/stacks.py binder` (CI) builds and runs that stack.
 """
 import importlib.util
 import os
@@ -38,6 +40,16 @@ def read_requirements(path):
     return requirements, options
 
 
+def base_environment():
+    """The canonical names of the packages in repo2docker's base environment (stacks/binder.txt)."""
+    names = set()
+    for raw in (ROOT / "stacks" / "binder.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            names.add(Requirement(line).name.lower().replace("_", "-"))
+    return names
+
+
 def binder_python():
     return re.fullmatch(r"python-(3\.\d+)", (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()).group(1)
 
@@ -63,11 +75,12 @@ def test_binder_pins_agree_with_the_root_requirements():
     assert "-e ." in root_options
     assert binder_options == [], "binder/requirements.txt installs no package by option; postBuild installs dqn_helpers"
 
-    environment = binder_environment()
-    expected = {r.name: r for r in root
-                if r.name not in TEST_ONLY and (r.marker is None or r.marker.evaluate(environment))}
+    environment, base = binder_environment(), base_environment()
+    expected = {r.name: r for r in root if r.name not in TEST_ONLY and r.name not in base
+                and (r.marker is None or r.marker.evaluate(environment))}
     pinned = {r.name: r for r in binder}
     assert len(pinned) == len(binder), "a package appears twice in binder/requirements.txt"
+    assert pinned.keys() & base == set(), "binder/requirements.txt would replace the server's own packages"
     assert "tensorflow-cpu" in pinned, "Binder uses the CPU-only TensorFlow wheel"
     assert pinned.keys() - expected.keys() == set(), "in binder/requirements.txt only"
     assert expected.keys() - pinned.keys() == set(), "in requirements.txt (for Linux x86_64) but not on Binder"

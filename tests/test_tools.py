@@ -38,7 +38,7 @@ def test_committed_notebook_is_byte_for_byte_what_nbformat_writes(path, tmp_path
 
 
 def test_make_badges_on_the_committed_course_changes_nothing(tmp_path, capsys):
-    for name in ("README.md", "course.toml", "requirements.txt"):
+    for name in ("README.md", "course.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("runs", "*.gif"))
     before = snapshot(tmp_path)
@@ -46,10 +46,10 @@ def test_make_badges_on_the_committed_course_changes_nothing(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "Nothing to change."
     assert snapshot(tmp_path) == before
     # Moved to a fork and back, every notebook is rewritten twice and ends byte for byte as it was.
-    assert badges.main(["--root", str(tmp_path), "--repo", "teacher/fork", "--branch", "spring"]) == 0
+    assert badges.main(["--root", str(tmp_path), "--repo", "teacher/fork", "--ref", "v2026.1"]) == 0
     assert snapshot(tmp_path) != before
     course = badges.load_course(ROOT)
-    assert badges.main(["--root", str(tmp_path), "--repo", course.repo, "--branch", course.branch]) == 0
+    assert badges.main(["--root", str(tmp_path), "--repo", course.repo, "--ref", course.ref]) == 0
     assert snapshot(tmp_path) == before
 
 
@@ -73,7 +73,7 @@ def saved_by_another_tool(path):
 
 
 def run_badges(tmp_path):
-    for name in ("README.md", "course.toml", "requirements.txt"):
+    for name in ("README.md", "course.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     saved_by_another_tool(tmp_path / "notebooks" / "07_other.ipynb")
     assert badges.main(["--root", str(tmp_path)]) == 0

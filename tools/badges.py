@@ -1,30 +1,33 @@
-"""Point every Binder and Colab link of the course at one GitHub repository.
+"""Point every Binder and Colab link of the course at one GitHub repository and one ref.
 
-The repository's address lives in course.toml. This script makes README.md and the notebooks
-agree with it:
+The repository's address and its ref (a branch, tag or commit) live in course.toml. This script
+makes README.md and the notebooks agree with them:
 
 - every Binder and Colab link in README.md and in the notebooks' markdown cells points at the
-  repository (and Colab at its branch); a GitHub link to the old address follows it;
+  repository at that ref; a GitHub link to the old address follows it;
 - each notebook's title cell has, right under its "# " title, a line of badges that open that
   notebook on Binder and on Colab;
 - each notebook's Setup code cell (the first code cell after the "## Setup" heading) starts
-  with a block that, on Colab only, installs what Colab lacks: gymnasium with the pinned
-  version and extras of requirements.txt, and dqn_helpers from the repository without its
-  dependencies, so that Colab keeps its own TensorFlow.
+  with a block that, on Colab only, installs dqn_helpers from the repository at that ref; pip
+  adds only the dependencies Colab lacks and keeps the packages Colab has.
+
+With a tag as the ref, every learner gets the same code: Binder builds one image for it, and
+Colab opens and installs that tag, not whatever was pushed last.
 
 Only the sources of those cells change: outputs, execution counts and metadata stay as they
-are. Notebooks are read and written with nbformat, course.toml is read with tomllib and
-requirements.txt with packaging, so the script understands every spelling those formats allow.
+are. Notebooks are read and written with nbformat and course.toml is read with tomllib, so the
+script understands every spelling those formats allow.
 
     make badges                     # follow course.toml
-    make badges REPO=owner/name     # move the course to a fork (BRANCH=... for Colab's branch)
+    make badges REPO=owner/name     # move the course to a fork
+    make badges REF=v2026.1         # point a class at a tag (or a branch, or a commit)
     make badges CHECK=1             # change nothing; exit 1 listing what disagrees
 
-(or .venv/bin/python tools/badges.py [--repo owner/name] [--branch name] [--check]).
-It needs nbformat and packaging, both in the course's .venv, and Python 3.11 or newer (on 3.10,
-the tomli package). Exit code 0; 1 when --check finds a disagreement; 2 with one sentence when
-it cannot go on (course.toml or requirements.txt unreadable, a notebook without its title or
-Setup cell), and then it has written nothing.
+(or .venv/bin/python tools/badges.py [--repo owner/name] [--ref name] [--check]).
+It needs nbformat, in the course's .venv, and Python 3.11 or newer (on 3.10, the tomli
+package). Exit code 0; 1 when --check finds a disagreement; 2 with one sentence when it cannot
+go on (course.toml unreadable, a notebook without its title or Setup cell), and then it has
+written nothing.
 """
 from __future__ import annotations
 
@@ -40,8 +43,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # notebook_io,
 try:
     import nbformat
     import notebook_io
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
 except ModuleNotFoundError as missing:
     print(f"badges: the module {missing.name} is missing; run the tool with the course's Python: "
           "make badges (or .venv/bin/python tools/badges.py).", file=sys.stderr)
@@ -58,15 +59,17 @@ else:  # pragma: no cover - the course's .venv runs 3.11
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
-BRANCH_RE = re.compile(r"^[A-Za-z0-9._/-]+$")
-DEFAULT_BRANCH = "main"
+# A branch, tag or commit as git spells it: letters, digits and ._/-, no "..", not starting with - or /.
+REF_RE = re.compile(r"^(?![-/])(?!.*\.\.)[A-Za-z0-9._/-]+$")
+DEFAULT_REF = "main"
 
 # A URL ends at whitespace, a closing parenthesis or bracket, a quote or an angle bracket.
 _URL_END = r"[^\s)\]\"'<>]"
 BINDER_RE = re.compile(
     rf"https://mybinder\.org/v2/gh/(?P<repo>[^/\s)]+/[^/\s)]+)/(?P<ref>[^?\s)\]\"'<>]+)(?P<query>\?{_URL_END}*)?")
+# A ref may hold slashes, so where it ends in a Colab link is decided later (split_colab_ref).
 COLAB_RE = re.compile(
-    rf"https://colab\.research\.google\.com/github/(?P<repo>[^/\s)]+/[^/\s)]+)/blob/(?P<branch>[^/\s)]+)/(?P<path>{_URL_END}+)")
+    rf"https://colab\.research\.google\.com/github/(?P<repo>[^/\s)]+/[^/\s)]+)/blob/(?P<rest>[^/\s)]{_URL_END}*)")
 
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -79,12 +82,11 @@ COLAB_GUARD = 'if "google.colab" in sys.modules:'
 
 @dataclass(frozen=True)
 class Course:
-    """What the links are made from: the repository, Colab's branch and gymnasium's pin."""
+    """What the links are made from: the repository and its ref (a branch, tag or commit)."""
 
     root: pathlib.Path
     repo: str
-    branch: str
-    gymnasium: tuple[str, ...]  # requirement strings for pip, each with its marker if it has one
+    ref: str
 
     @property
     def notebooks(self) -> list[pathlib.Path]:
@@ -109,21 +111,24 @@ def parse_config(text: str, name: str = "course.toml") -> dict:
 
 
 def read_config(root: pathlib.Path) -> tuple[str, str]:
-    """The repository (owner/name) and Colab's branch that course.toml holds."""
+    """The repository (owner/name) and the ref (branch, tag or commit) that course.toml holds."""
     path = root / "course.toml"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CourseError(f"cannot read course.toml ({error.strerror}): it holds the repository's address") from None
     config = parse_config(text)
-    repo, branch = config.get("repository"), config.get("branch", DEFAULT_BRANCH)
+    if "branch" in config:
+        raise CourseError("course.toml: the key branch is now called ref (a branch, tag or commit); "
+                          "rename it, then run again")
+    repo, ref = config.get("repository"), config.get("ref", DEFAULT_REF)
     if repo is None:
         raise CourseError('course.toml has no repository = "owner/name" line')
     if not isinstance(repo, str) or not REPO_RE.match(repo):
         raise CourseError(f'course.toml: repository must be a string like "owner/name", not {repo!r}')
-    if not isinstance(branch, str) or not BRANCH_RE.match(branch):
-        raise CourseError(f'course.toml: branch must be a branch name like "main", not {branch!r}')
-    return repo, branch
+    if not isinstance(ref, str) or not REF_RE.match(ref):
+        raise CourseError(f'course.toml: ref must be a branch, tag or commit like "main" or "v2026.1", not {ref!r}')
+    return repo, ref
 
 
 def _key_line(key: str) -> re.Pattern:
@@ -134,8 +139,8 @@ def _key_line(key: str) -> re.Pattern:
         r"""(?P<tail>[ \t]*(?:\#[^\r\n]*)?)(?=\r?$)""", re.M)
 
 
-def config_text(root: pathlib.Path, repo: str, branch: str) -> str | None:
-    """course.toml's text with repo and branch, or None when it already holds them.
+def config_text(root: pathlib.Path, repo: str, ref: str) -> str | None:
+    """course.toml's text with repo and ref, or None when it already holds them.
 
     Only the value of each line changes (its key, quotes, spacing and comment stay); a missing key
     is added before the first table. The result is read back with tomllib and must say exactly
@@ -144,20 +149,20 @@ def config_text(root: pathlib.Path, repo: str, branch: str) -> str | None:
     """
     text = (root / "course.toml").read_text(encoding="utf-8")
     old = parse_config(text)
-    wanted = {**old, "repository": repo, "branch": branch}
-    if old.get("branch") is None and branch == DEFAULT_BRANCH:
-        del wanted["branch"]  # the default needs no line
+    wanted = {**old, "repository": repo, "ref": ref}
+    if old.get("ref") is None and ref == DEFAULT_REF:
+        del wanted["ref"]  # the default needs no line
     if wanted == old:
         return None
     # Top-level keys come before the first table: only that part is rewritten.
     table = re.search(r"^[ \t]*\[", text, re.M)
     top, tables = (text[:table.start()], text[table.start():]) if table else (text, "")
-    for key in ("repository", "branch"):
+    for key in ("repository", "ref"):
         if key not in wanted or old.get(key) == wanted[key]:
             continue
         pattern = _key_line(key)
         if pattern.search(top):
-            # The value keeps its quotes: a repository or branch name needs no escaping in either.
+            # The value keeps its quotes: a repository or a ref needs no escaping in either.
             top = pattern.sub(lambda m: m.group("head") + m.group("value")[0] + wanted[key] + m.group("value")[0]
                               + m.group("tail"), top, count=1)
         else:
@@ -169,84 +174,24 @@ def config_text(root: pathlib.Path, repo: str, branch: str) -> str | None:
         reread = None
     if reread != wanted:
         raise CourseError(f"cannot rewrite course.toml safely by its lines; write repository = \"{repo}\" "
-                          f"and branch = \"{branch}\" in it yourself, then run `make badges` again")
+                          f"and ref = \"{ref}\" in it yourself, then run `make badges` again")
     return new
 
 
-# ---------------------------------------------------------------------------- requirements.txt
-
-_COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's rule: a "#" that starts the line or follows a space
-
-
-def requirement_lines(text: str) -> list[tuple[int, str]]:
-    """(line number, text) of each requirement in a pip requirements file, without comments
-    and options (-e, -r, --index-url ...), continuation lines joined."""
-    lines, joined, start = [], "", None
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = _COMMENT.sub("", raw)
-        start = start or number
-        if line.endswith("\\"):
-            joined += line[:-1]
-            continue
-        line, joined = (joined + line).strip(), ""
-        if line and not line.startswith("-"):
-            lines.append((start, line))
-        start = None
-    return lines
-
-
-def pip_argument(requirement: Requirement) -> str:
-    """The requirement as one pip argument to put in double quotes: name[extras]==pin; marker."""
-    text = canonicalize_name(requirement.name)
-    if requirement.extras:
-        text += f"[{','.join(sorted(requirement.extras))}]"
-    text += str(requirement.specifier)
-    if requirement.marker is not None:
-        text += "; " + str(requirement.marker).replace('"', "'")
-    return text
-
-
-def gymnasium_requirement(root: pathlib.Path) -> tuple[str, ...]:
-    """The gymnasium requirement(s) of requirements.txt, e.g. ('gymnasium[classic-control,toy-text]==1.4.0',).
-
-    Several lines with environment markers are all kept, markers included: pip on Colab
-    installs the one whose marker holds there. Each must pin one version with ==.
-    """
-    found = []
-    for number, line in requirement_lines((root / "requirements.txt").read_text(encoding="utf-8")):
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement as error:
-            if re.match(r"gymnasium\b", line, re.I):
-                reason = str(error).splitlines()[0]  # packaging adds the line and a caret below
-                raise CourseError(f"requirements.txt line {number}: cannot read {line!r} as a requirement ({reason})") from None
-            continue  # not gymnasium, and pip's to judge (a path or a URL, for example)
-        if canonicalize_name(requirement.name) != "gymnasium":
-            continue
-        pins = list(requirement.specifier)
-        if requirement.url or len(pins) != 1 or pins[0].operator != "==" or "*" in pins[0].version:
-            raise CourseError(f"requirements.txt line {number}: gymnasium must be pinned to one version with == "
-                              f"(Colab installs that version), not {line!r}")
-        found.append(pip_argument(requirement))
-    if not found:
-        raise CourseError("requirements.txt has no pinned gymnasium line, which Colab's install block needs")
-    return tuple(found)
-
-
 def load_course(root: pathlib.Path) -> Course:
-    repo, branch = read_config(root)
-    return Course(root=root, repo=repo, branch=branch, gymnasium=gymnasium_requirement(root))
+    repo, ref = read_config(root)
+    return Course(root=root, repo=repo, ref=ref)
 
 
 # ---------------------------------------------------------------------------- what to write
 
 def binder_url(course: Course, notebook: str) -> str:
     path = urllib.parse.quote(f"notebooks/{notebook}", safe="")
-    return f"https://mybinder.org/v2/gh/{course.repo}/HEAD?labpath={path}"
+    return f"https://mybinder.org/v2/gh/{course.repo}/{course.ref}?labpath={path}"
 
 
 def colab_url(course: Course, notebook: str) -> str:
-    return f"https://colab.research.google.com/github/{course.repo}/blob/{course.branch}/notebooks/{notebook}"
+    return f"https://colab.research.google.com/github/{course.repo}/blob/{course.ref}/notebooks/{notebook}"
 
 
 def badge_line(course: Course, notebook: str) -> str:
@@ -255,22 +200,33 @@ def badge_line(course: Course, notebook: str) -> str:
 
 
 def colab_block(course: Course) -> str:
-    gymnasium = " ".join(f'"{requirement}"' for requirement in course.gymnasium)
     return (
         "import sys\n"
-        f"{COLAB_GUARD}  # on Colab only: install what it lacks, keep its own TensorFlow\n"
-        f"    %pip install --quiet {gymnasium}\n"
-        f'    %pip install --quiet --no-deps "dqn_helpers @ git+https://github.com/{course.repo}"\n'
+        f"{COLAB_GUARD}  # on Colab only: add the course's package, keep Colab's packages\n"
+        f'    %pip install --quiet "dqn_helpers @ git+https://github.com/{course.repo}@{course.ref}"\n'
     )
 
 
 # ---------------------------------------------------------------------------- rewriting links
 
-def rewrite_links(text: str, course: Course, old_repo: str | None = None) -> str:
-    """Every Binder and Colab link in text, and GitHub links to old_repo, now point at course.repo."""
-    text = BINDER_RE.sub(lambda m: f"https://mybinder.org/v2/gh/{course.repo}/{m.group('ref')}{m.group('query') or ''}", text)
+def split_colab_ref(rest: str, refs: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(ref, path) of what follows /blob/ in a Colab link. A ref may hold slashes, so one of refs
+    (the course's) is taken when the link starts with it; otherwise the ref ends at the first slash."""
+    for ref in sorted(set(refs), key=len, reverse=True):
+        if rest.startswith(ref + "/"):
+            return ref, rest[len(ref) + 1:]
+    ref, _, path = rest.partition("/")
+    return ref, path
+
+
+def rewrite_links(text: str, course: Course, old_repo: str | None = None, old_ref: str | None = None) -> str:
+    """Every Binder and Colab link in text now points at course.repo and course.ref, and GitHub
+    links to old_repo at course.repo."""
+    refs = (course.ref,) + ((old_ref,) if old_ref else ())
+    text = BINDER_RE.sub(lambda m: f"https://mybinder.org/v2/gh/{course.repo}/{course.ref}{m.group('query') or ''}", text)
     text = COLAB_RE.sub(
-        lambda m: f"https://colab.research.google.com/github/{course.repo}/blob/{course.branch}/{m.group('path')}", text)
+        lambda m: f"https://colab.research.google.com/github/{course.repo}/blob/{course.ref}/"
+                  f"{split_colab_ref(m.group('rest'), refs)[1]}", text)
     if old_repo and old_repo != course.repo:
         text = re.sub(rf"(?<=https://github\.com/){re.escape(old_repo)}(?=\.git|[/\s)\]\"'#?<>]|$)", course.repo, text)
     return text
@@ -280,18 +236,21 @@ def link_problems(text: str, course: Course, where: str) -> list[str]:
     """Binder or Colab links that point elsewhere than course.toml, or at a missing notebook."""
     problems = []
     for m in BINDER_RE.finditer(text):
-        if m.group("repo") != course.repo:
-            problems.append(f"{where}: Binder link points at {m.group('repo')}, course.toml says {course.repo}: {m.group(0)}")
+        ref = urllib.parse.unquote(m.group("ref"))  # Binder reads spring%2F2026 as spring/2026
+        if (m.group("repo"), ref) != (course.repo, course.ref):
+            problems.append(f"{where}: Binder link points at {m.group('repo')} ref {ref}, "
+                            f"course.toml says {course.repo} ref {course.ref}: {m.group(0)}")
         query = urllib.parse.parse_qs((m.group("query") or "?")[1:])
         for path in query.get("labpath", []) + query.get("urlpath", []):
             path = path.removeprefix("lab/tree/").removeprefix("tree/")
             if path.endswith(".ipynb") and not (course.root / path).is_file():
                 problems.append(f"{where}: Binder link opens {path}, which does not exist")
     for m in COLAB_RE.finditer(text):
-        if (m.group("repo"), m.group("branch")) != (course.repo, course.branch):
-            problems.append(f"{where}: Colab link points at {m.group('repo')} branch {m.group('branch')}, "
-                            f"course.toml says {course.repo} branch {course.branch}: {m.group(0)}")
-        path = urllib.parse.unquote(m.group("path"))
+        ref, path = split_colab_ref(m.group("rest"), (course.ref,))
+        if (m.group("repo"), ref) != (course.repo, course.ref):
+            problems.append(f"{where}: Colab link points at {m.group('repo')} ref {ref}, "
+                            f"course.toml says {course.repo} ref {course.ref}: {m.group(0)}")
+        path = urllib.parse.unquote(path)
         if not (course.root / path).is_file():
             problems.append(f"{where}: Colab link opens {path}, which does not exist")
     return problems
@@ -419,7 +378,8 @@ def check(course: Course) -> list[str]:
     return problems
 
 
-def updated_notebook(path: pathlib.Path, course: Course, old_repo: str) -> tuple[nbformat.NotebookNode, list[str]]:
+def updated_notebook(path: pathlib.Path, course: Course, old_repo: str,
+                     old_ref: str | None = None) -> tuple[nbformat.NotebookNode, list[str]]:
     """The notebook with its links, badges and Colab block updated, and what changed in it;
     only cell sources change."""
     nb = read_notebook(path)
@@ -427,7 +387,7 @@ def updated_notebook(path: pathlib.Path, course: Course, old_repo: str) -> tuple
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
             text = cell_text(cell)
-            new = rewrite_links(text, course, old_repo)
+            new = rewrite_links(text, course, old_repo, old_ref)
             if new != text:
                 cell.source = new
                 changes.append("links")
@@ -458,21 +418,20 @@ def write_text(path: pathlib.Path, text: str) -> None:
         f.write(text)
 
 
-def update(root: pathlib.Path, repo: str | None, branch: str | None) -> list[str]:
+def update(root: pathlib.Path, repo: str | None, ref: str | None) -> list[str]:
     """Rewrite README.md, the notebooks and course.toml; returns one line per changed file."""
-    old_repo, old_branch = read_config(root)
-    course = Course(root=root, repo=repo or old_repo, branch=branch or old_branch,
-                    gymnasium=gymnasium_requirement(root))
+    old_repo, old_ref = read_config(root)
+    course = Course(root=root, repo=repo or old_repo, ref=ref or old_ref)
     # Work out every new text first, so that a file the script cannot handle stops it
     # before it has written anything.
-    config = config_text(root, course.repo, course.branch)
+    config = config_text(root, course.repo, course.ref)
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
-    new_readme = rewrite_links(text, course, old_repo)
+    new_readme = rewrite_links(text, course, old_repo, old_ref)
     notebooks, errors = {}, []
     for path in course.notebooks:
         try:
-            nb, changes = updated_notebook(path, course, old_repo)
+            nb, changes = updated_notebook(path, course, old_repo, old_ref)
         except CourseError as error:
             errors.append(str(error))
             continue
@@ -489,7 +448,7 @@ def update(root: pathlib.Path, repo: str | None, branch: str | None) -> list[str
         report.append(f"{path.relative_to(root).as_posix()}: {', '.join(changes)}")
     if config is not None:  # last: until it is written, running the script again redoes the rest
         write_text(root / "course.toml", config)
-        report.insert(0, f"course.toml: repository = {course.repo}, branch = {course.branch}")
+        report.insert(0, f"course.toml: repository = {course.repo}, ref = {course.ref}")
     return report
 
 
@@ -498,7 +457,8 @@ def update(root: pathlib.Path, repo: str | None, branch: str | None) -> list[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", help="owner/name of the GitHub repository, e.g. a fork; stored in course.toml")
-    parser.add_argument("--branch", help="branch Colab opens the notebooks from (default: course.toml's, main)")
+    parser.add_argument("--ref", help="branch, tag or commit that Binder and Colab open and Colab installs, "
+                                      "e.g. a tag such as v2026.1; stored in course.toml (default: course.toml's, main)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything disagrees")
     parser.add_argument("--root", type=pathlib.Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -506,12 +466,12 @@ def main(argv: list[str] | None = None) -> int:
         args.repo = args.repo.strip().removeprefix("https://github.com/").removesuffix(".git").strip("/")
         if not REPO_RE.match(args.repo):
             parser.error(f"--repo must look like owner/name, got {args.repo!r}")
-    if args.branch is not None and not BRANCH_RE.match(args.branch):
-        parser.error(f"--branch: not a branch name: {args.branch!r}")
+    if args.ref is not None and not REF_RE.match(args.ref):
+        parser.error(f"--ref must be a branch, tag or commit (letters, digits and ._/-, no \"..\"), got {args.ref!r}")
     try:
         if args.check:
-            if args.repo or args.branch:
-                parser.error("--check compares with course.toml; leave out --repo and --branch")
+            if args.repo or args.ref:
+                parser.error("--check compares with course.toml; leave out --repo and --ref")
             problems = check(load_course(args.root))
             for problem in problems:
                 print(problem)
@@ -520,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("All Binder and Colab links agree with course.toml.")
             return 0
-        report = update(args.root, args.repo, args.branch)
+        report = update(args.root, args.repo, args.ref)
     except CourseError as error:
         print(f"badges: {error}", file=sys.stderr)
         return 2
