@@ -7,12 +7,10 @@ needs PyPI, as installing does. The fake metadata lists no dependencies of Colab
 so a package's extras (gymnasium's pygame-ce) are checked by the real copy of Colab that
 `python3 tools/stacks.py colab` builds in CI.
 """
-import glob
 import json
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 
@@ -20,30 +18,23 @@ import pytest
 from packaging.requirements import Requirement
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+COLAB = ROOT / "stacks" / "colab.txt"
+sys.path.insert(0, str(ROOT / "tools"))
+import stacks  # noqa: E402  (reads the versions files, finds Colab's Python)
 
-
-def canonical(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
+canonical = stacks.canonical
 
 
 def colab_versions():
-    pins = {}
-    for line in (ROOT / "stacks" / "colab.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            requirement = Requirement(line)
-            pins[canonical(requirement.name)] = str(requirement.specifier).removeprefix("==")
-    return pins
+    return stacks.read_pins(COLAB)
 
 
 def python313():
-    """Colab's Python if this machine has it (pyenv), else this interpreter."""
-    candidates = [*sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13"))), shutil.which("python3.13")]
-    for candidate in filter(None, candidates):  # pyenv's shim exists even when 3.13 is not active: ask it
-        check = subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 13)"], capture_output=True)
-        if check.returncode == 0:
-            return candidate
-    return sys.executable
+    """Colab's Python if this machine has it (PATH or pyenv), else this interpreter."""
+    try:
+        return stacks.find_python(stacks.stack_python_version(COLAB))
+    except stacks.StackError:
+        return sys.executable
 
 
 def fake_environment(tmp_path, packages):
