@@ -53,6 +53,7 @@ check-notebooks: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/solve_cartpole.py
+	$(BIN)/python benchmarks/population.py
 
 # The course on throwaway copies of the stacks learners land on (stacks/*.txt), as CI runs it:
 # Colab's packages plus the notebooks' Colab install blocks, then repo2docker's base environment

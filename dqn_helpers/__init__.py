@@ -8,6 +8,7 @@ flat and small, one idea each:
 - ``replay_buffer``: the NumPy ring buffer (notebook 03)
 - ``schedules``, ``config``, ``agent``, ``training``: the DQN training loop (notebook 04)
 - ``evaluation``, ``persistence``, ``plotting``: greedy evaluation, saving, figures (notebook 05)
+- ``population``: many seeds trained at once, in lockstep, in one process (notebook 05)
 - ``envs``, ``seeding``: making checked environments and seeding everything (all notebooks)
 - ``progress``: progress bars that end green when a run stops because it solved the task
 - ``errors``: ``DQNHelpersError``, the one exception for a user's mistake, and ``TrainingDivergedError``
@@ -44,6 +45,7 @@ _EXPORTS = {
     "greedy_action": "tabular", "greedy_rollout": "tabular", "q_learning_update": "tabular",
     "train_q_learning": "tabular",
     "History": "training", "train": "training",
+    "train_population": "population",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -77,3 +79,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .tabular import (QLearningResult, epsilon_greedy, expected_sarsa_update, greedy_action,
                           greedy_rollout, q_learning_update, train_q_learning)
     from .training import History, train
+    from .population import train_population

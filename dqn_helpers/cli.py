@@ -1,11 +1,13 @@
-"""Command line: ``python -m dqn_helpers train ...`` and ``python -m dqn_helpers evaluate RUN_DIR``."""
+"""Command line: ``python -m dqn_helpers train ...`` (one seed, or ``--seeds 0-19`` as a population) and ``python -m dqn_helpers evaluate RUN_DIR``."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import pathlib
 import shutil
+import statistics
 import sys
 import tempfile
 import typing
@@ -29,13 +31,30 @@ _number_or_none.__name__ = "number or 'none'"  # argparse names the type in its 
 CHOICES = {"loss": list(LOSSES), "epsilon_schedule": sorted(SCHEDULES)}
 
 
+def seed_range(text: str) -> list[int]:
+    """``0-19`` or ``0,3,5-7`` -> a list of seeds."""
+    seeds = []
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()) or (dash and int(last) < int(first)):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a list of seeds such as 0-19 or 0,3,5-7")
+        seeds.extend(range(int(first), int(last if dash else first) + 1))
+    return seeds
+
+
+seed_range.__name__ = "seeds"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dqn_helpers", description="Train and evaluate DQN agents.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train an agent and write a run folder")
     train.add_argument("--env", default="CartPole-v1", help="gymnasium env id with discrete actions (default CartPole-v1)")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    seeds = train.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    seeds.add_argument("--seeds", type=seed_range, help="several seeds, such as 0-19 or 0,3,5-7: trained together as one "
+                       "population (train_population); --out then holds one run folder per seed and summary.csv")
     train.add_argument("--out", required=True, help="run folder to create; must not exist yet")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     # Each field's flag takes its type from the field's annotation (not from its default,
@@ -86,9 +105,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     from .envs import make_env
-    from .evaluation import evaluate
-    from .persistence import save_agent
-    from .plotting import plot_learning_curve
     from .training import train
 
     out = pathlib.Path(args.out)
@@ -98,17 +114,79 @@ def run_train(args: argparse.Namespace) -> int:
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(DQNConfig) if hasattr(args, f.name)}
     overrides = {name: value for name, value in given.items() if value is not None or name == "solve_threshold"}
     config = DQNConfig(**overrides)  # invalid values fail here, before any work
+    if args.seeds is not None:
+        return run_train_population(args, config, out)
     if args.seed < 0:
         raise DQNHelpersError(f"--seed must be a non-negative integer, got {args.seed}.")
     env = make_env(args.env)
 
     agent, history = train(env, config, seed=args.seed, progress=not args.no_progress)
+    # Write everything into a temporary sibling folder, then rename it: never a half-written run.
+    with _folder_written_whole(out) as tmp:
+        results, final = _write_run(tmp, agent, history, args.env, config)
+    print(f"{args.env} seed {args.seed}: {_status(history)} after {history.env_steps} env steps in "
+          f"{history.wall_seconds:.1f} s ({history.steps_per_second:.0f} steps/s); final greedy return "
+          f"{final.mean:.1f} ± {final.std:.1f} over {config.eval_episodes} episodes. Run folder: {out}")
+    return 0
+
+
+def run_train_population(args: argparse.Namespace, config: DQNConfig, out: pathlib.Path) -> int:
+    import csv
+
+    from .envs import make_env
+    from .population import checked_seeds, train_population
+
+    seeds = checked_seeds(args.seeds)
+    make_env(args.env).close()  # an unknown env fails here, before any work
+    agents, histories = train_population(args.env, config, seeds, progress=not args.no_progress)
+    with _folder_written_whole(out) as tmp:
+        rows = []
+        for agent, history in zip(agents, histories):
+            results, _ = _write_run(tmp / f"seed_{history.seed}", agent, history, args.env, config)
+            rows.append({key: results[key] for key in SUMMARY_COLUMNS})
+        with open(tmp / "summary.csv", "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    solved = [h.solved_at for h in histories if h.solved]
+    median = f"; median steps to solve {statistics.median(solved):,.0f}" if solved else ""
+    wall = max(h.wall_seconds for h in histories)
+    print(f"{args.env} seeds {args.seeds[0]}-{args.seeds[-1]} ({len(seeds)} agents in one population): {len(solved)} solved"
+          f"{median}; {wall:.1f} s in all. Run folders and summary.csv: {out}")
+    return 0
+
+
+SUMMARY_COLUMNS = ["seed", "solved", "env_steps", "gradient_steps", "episodes", "wall_seconds", "eval_mean", "eval_std", "interrupted"]
+
+
+def _status(history) -> str:
+    return "solved" if history.solved else ("interrupted" if history.interrupted else "not solved")
+
+
+@contextlib.contextmanager
+def _folder_written_whole(out: pathlib.Path):
+    """A temporary sibling of ``out`` to write into, renamed to ``out`` only if everything was written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+        tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_run(folder: pathlib.Path, agent, history, env_id: str, config: DQNConfig):
+    """One run folder: model.keras, config.json, history.csv, results.json, learning_curve.png."""
+    from .evaluation import evaluate
+    from .persistence import save_agent
+    from .plotting import plot_learning_curve
+
     # The agent the run folder holds, on the evaluation episodes train uses (the last periodic
     # evaluation may be thousands of steps old, or missing with --eval-every 0).
-    final = evaluate(agent, args.env, n_episodes=config.eval_episodes, seed=config.eval_seed)
+    final = evaluate(agent, env_id, n_episodes=config.eval_episodes, seed=config.eval_seed)
     results = {
-        "env_id": args.env,
-        "seed": args.seed,
+        "env_id": env_id,
+        "seed": history.seed,
         "solved": history.solved,
         "solve_threshold": history.solve_threshold,
         "env_steps": history.env_steps,
@@ -122,30 +200,18 @@ def run_train(args: argparse.Namespace) -> int:
         "evaluations": history.evaluations,
         "interrupted": history.interrupted,
     }
+    folder.mkdir(exist_ok=True)
+    save_agent(agent, folder, env_id=env_id)
+    history.write_csv(folder / "history.csv")
+    (folder / "results.json").write_text(json.dumps(results, indent=2))
+    import matplotlib
+    import matplotlib.pyplot
 
-    # Write everything into a temporary sibling folder, then rename it: never a half-written run.
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        save_agent(agent, tmp, env_id=args.env)
-        history.write_csv(tmp / "history.csv")
-        (tmp / "results.json").write_text(json.dumps(results, indent=2))
-        import matplotlib
-        import matplotlib.pyplot
-
-        matplotlib.use("Agg")
-        ax = plot_learning_curve(history, title=f"{args.env}, seed {args.seed}")
-        ax.figure.savefig(tmp / "learning_curve.png", dpi=100, bbox_inches="tight")
-        matplotlib.pyplot.close(ax.figure)  # many runs in one process must not pile up figures
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-    status = "solved" if history.solved else ("interrupted" if history.interrupted else "not solved")
-    print(f"{args.env} seed {args.seed}: {status} after {history.env_steps} env steps in "
-          f"{history.wall_seconds:.1f} s ({history.steps_per_second:.0f} steps/s); final greedy return "
-          f"{final.mean:.1f} ± {final.std:.1f} over {config.eval_episodes} episodes. Run folder: {out}")
-    return 0
+    matplotlib.use("Agg")
+    ax = plot_learning_curve(history, title=f"{env_id}, seed {history.seed}")
+    ax.figure.savefig(folder / "learning_curve.png", dpi=100, bbox_inches="tight")
+    matplotlib.pyplot.close(ax.figure)  # many runs in one process must not pile up figures
+    return results, final
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -212,15 +212,23 @@ def evaluate_for_stopping(agent: DQNAgent, env: EnvLike, config: DQNConfig, thre
     mean minus two standard errors: about 97.7% coverage under a normal approximation). Returns a dict with ``mean``, ``std`` (of the 20 episodes),
     ``confirm_mean`` (None when not needed) and ``solved``. Introduced in `04_training_loop.ipynb`.
     """
-    result = evaluate(agent, env, config.eval_episodes, config.eval_seed)
-    evaluation = {"mean": result.mean, "std": result.std, "confirm_mean": None, "solved": False}
-    if threshold is None or result.mean < threshold:
+    return stopping_rule(lambda n, seed: evaluate(agent, env, n, seed).returns, config, threshold)
+
+
+def stopping_rule(episode_returns, config: DQNConfig, threshold: float | None) -> dict[str, Any]:
+    """``evaluate_for_stopping``'s decision, given ``episode_returns(n, seed)``: the returns of n greedy episodes from seed on.
+
+    ``train_population`` gives it returns computed for all its members at once.
+    """
+    returns = np.asarray(episode_returns(config.eval_episodes, config.eval_seed), dtype=float)
+    evaluation = {"mean": float(returns.mean()), "std": float(returns.std()), "confirm_mean": None, "solved": False}
+    if threshold is None or evaluation["mean"] < threshold:
         return evaluation
     if config.confirm_episodes:
-        confirmation = evaluate(agent, env, config.confirm_episodes, config.eval_seed + config.eval_episodes)
-        standard_error = confirmation.std / np.sqrt(config.confirm_episodes)
-        evaluation["confirm_mean"] = confirmation.mean
-        evaluation["solved"] = bool(confirmation.mean - 2 * standard_error >= threshold)
+        confirmation = np.asarray(episode_returns(config.confirm_episodes, config.eval_seed + config.eval_episodes), dtype=float)
+        standard_error = confirmation.std() / np.sqrt(config.confirm_episodes)
+        evaluation["confirm_mean"] = float(confirmation.mean())
+        evaluation["solved"] = bool(confirmation.mean() - 2 * standard_error >= threshold)
     else:
         evaluation["solved"] = True
     return evaluation
