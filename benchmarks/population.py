@@ -34,14 +34,6 @@ import time
 POPULATION_CONFIG = {"hidden_sizes": (48, 48), "learning_rate": 4e-3, "epsilon_decay_steps": 4_000}
 
 
-def seed_list(text):
-    seeds = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        seeds.extend(range(int(first), int(last or first) + 1))
-    return seeds
-
-
 def run_side(side, seeds, overrides):
     import dqn_helpers
     from dqn_helpers.population import train_population
@@ -73,7 +65,9 @@ def summary(result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=seed_list, default=list(range(20)), help="e.g. 0-19 or 0-4,10")
+    from dqn_helpers.cli import seed_range  # the command line's own reading of "0-19" or "0,3,5-7"
+
+    parser.add_argument("--seeds", type=seed_range, default=list(range(20)), help="e.g. 0-19 or 0-4,10")
     parser.add_argument("--population-set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a field of the population side's config")
     parser.add_argument("--side", choices=["sequential", "population"], help=argparse.SUPPRESS)
