@@ -11,7 +11,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test unit nbval notebooks check-notebooks benchmarks stacks student clean
+.PHONY: setup lab test unit nbval notebooks check-notebooks benchmarks study stacks student clean
 
 setup: $(STAMP)
 
@@ -55,12 +55,17 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/solve_cartpole.py
 	$(BIN)/python benchmarks/population.py
 
+# Notebook 06's study: three sweeps into study/runs/ (resumable: run it again after a Ctrl-C),
+# then the tables it commits into dqn_helpers/study_data/. About half an hour on 2 cores.
+study: $(STAMP)
+	$(BIN)/python study/run_study.py --workers 2
+
 # The course on throwaway copies of the stacks learners land on (stacks/*.txt), as CI runs it:
 # Colab's packages plus the notebooks' Colab install blocks, then repo2docker's base environment
-# plus binder/. Each builds its own environment in a temporary folder (about 10 minutes each).
+# plus binder/; each runs notebooks 01-06. Each builds its own environment in a temporary folder (about 10 minutes each).
 stacks:
 	python3 tools/stacks.py colab --notebooks 01,02,03,04,05,06
-	python3 tools/stacks.py binder
+	python3 tools/stacks.py binder --notebooks 01,02,03,04,05,06
 
 # Student copies in student/: solution cells replaced by stubs, solution blocks removed.
 # Runs in .venv: the tool reads and writes notebooks with nbformat.

@@ -9,6 +9,7 @@ flat and small, one idea each:
 - ``schedules``, ``config``, ``agent``, ``training``: the DQN training loop (notebook 04)
 - ``evaluation``, ``persistence``, ``plotting``: greedy evaluation, saving, figures (notebook 05)
 - ``population``: many seeds trained at once, in lockstep, in one process (notebook 05)
+- ``sweeps``, ``study``: a grid of variants x seeds into one table, and its scores for rliable (notebook 06)
 - ``envs``, ``seeding``: making checked environments and seeding everything (all notebooks)
 - ``progress``: progress bars that end green when a run stops because it solved the task
 - ``errors``: ``DQNHelpersError``, the one exception for a user's mistake, and ``TrainingDivergedError``
@@ -46,6 +47,7 @@ _EXPORTS = {
     "train_q_learning": "tabular",
     "History": "training", "train": "training",
     "train_population": "population",
+    "sweep": "sweeps", "sweep_table": "sweeps",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -80,3 +82,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
                           greedy_rollout, q_learning_update, train_q_learning)
     from .training import History, train
     from .population import train_population
+    from .sweeps import sweep, sweep_table

@@ -1,4 +1,4 @@
-"""Command line: ``python -m dqn_helpers train ...`` (one seed, or ``--seeds 0-19`` as a population) and ``python -m dqn_helpers evaluate RUN_DIR``."""
+"""Command line: ``python -m dqn_helpers train ...`` (one seed, or ``--seeds 0-19`` as a population), ``python -m dqn_helpers sweep GRID.json --out DIR`` and ``python -m dqn_helpers evaluate RUN_DIR``."""
 from __future__ import annotations
 
 import argparse
@@ -77,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             raise TypeError(f"DQNConfig.{f.name} has a type the command line cannot read: {hint}")
 
+    sweep = commands.add_parser("sweep", help="train a grid of variants x seeds (x envs) and write one table, resumably")
+    sweep.add_argument("grid", help="JSON grid file: {\"variants\": {name: {field: value}}, \"seeds\": \"0-19\", "
+                       "\"envs\": {env id: {field: value}}, \"base\": {field: value}} (envs and base optional)")
+    sweep.add_argument("--out", required=True, help="sweep folder: created, or resumed if it holds this same sweep")
+    sweep.add_argument("--seeds", type=seed_range, help="seeds such as 0-19 or 0,3,5-7, instead of the grid file's")
+    sweep.add_argument("--workers", type=int, default=1, help="populations trained at once, each in its own process "
+                       "(default 1: in this process); also bounded by free memory, about 1 GB each")
+    sweep.add_argument("--ray", metavar="ADDRESS", help="send each population as a task to the Ray cluster at ADDRESS "
+                       "(host:port, ray://host:port or auto); needs pip install 'dqn_helpers[ray]'")
+    sweep.add_argument("--no-progress", action="store_true", help="print nothing but the last line")
+
     evaluate = commands.add_parser("evaluate", help="reload a run folder and evaluate its agent greedily")
     evaluate.add_argument("run_dir", help="folder written by the train command")
     evaluate.add_argument("--episodes", type=int, default=100, help="evaluation episodes (default 100)")
@@ -90,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args)
+        if args.command == "sweep":
+            return run_sweep(args)
         return run_evaluate(args)
     except DQNHelpersError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -99,7 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write or read{where}: {exc.strerror or exc}.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was written.", file=sys.stderr)
+        if args.command == "sweep":
+            print(f"error: interrupted; the finished trials are kept in {args.out}: run the same command again to "
+                  "train only the missing ones.", file=sys.stderr)
+        else:
+            print("error: interrupted; nothing was written.", file=sys.stderr)
         return 130
 
 
@@ -212,6 +229,21 @@ def _write_run(folder: pathlib.Path, agent, history, env_id: str, config: DQNCon
     ax.figure.savefig(folder / "learning_curve.png", dpi=100, bbox_inches="tight")
     matplotlib.pyplot.close(ax.figure)  # many runs in one process must not pile up figures
     return results, final
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from .sweeps import load_grid, sweep
+
+    grid = load_grid(args.grid)
+    if args.seeds is not None:
+        grid["seeds"] = args.seeds
+    table = sweep(out=args.out, workers=args.workers, ray_address=args.ray, progress=not args.no_progress, **grid)
+    import csv
+
+    with open(table, newline="") as handle:
+        trials = sum(row["kind"] == "final" for row in csv.DictReader(handle))
+    print(f"{trials} trials in {table}")
+    return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

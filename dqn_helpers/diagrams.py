@@ -3,7 +3,8 @@ notebook as an ordinary figure that JupyterLab, GitHub and Colab all show.
 
 - ``draw_agent_env_loop``: the agent-environment loop (notebook 01);
 - ``draw_dqn_data_flow``: how data flows through DQN, from the env to the optimizer (notebook 04);
-- ``draw_schedule``: the timeline of one run's schedule for a given ``DQNConfig`` (notebook 04).
+- ``draw_schedule``: the timeline of one run's schedule for a given ``DQNConfig`` (notebook 04);
+- ``draw_study``: how a study's seeds, sweeps and statistics fit together (notebook 06).
 """
 from __future__ import annotations
 
@@ -108,5 +109,35 @@ def draw_schedule(config, steps: int | None = None):
                       label=f"greedy evaluation, {config.eval_episodes} episodes (every {config.eval_every} env steps)")
     ax_events.set(yticks=list(rows.values()), yticklabels=list(rows), ylim=(-0.7, 2.7), xlabel="env steps", xlim=(0, steps))
     ax_events.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def draw_study(record):
+    """How a study's runs become verdicts: which seeds do what, from tuning to rliable's statistics.
+
+    ``record`` is the record of a committed study (``dqn_helpers.study.load_study``): the seeds
+    and the number of settings tried come from it. Introduced in `06_beyond_vanilla_dqn.ipynb`.
+    """
+    tuning = record["sweeps"]["cartpole_tuning"]["grid"]
+    comparison = record["sweeps"]["cartpole"]["grid"]
+    n_variants = len(record["tuned"])
+    fig, ax = _canvas(12.0, 4.4, "The study: settings chosen on some seeds, compared on others")
+    _box(ax, (1.5, 3.5), (2.6, 0.9), "vanilla's settings\ntuned on seeds 0-19\n(benchmarks/population.py)", COLOURS["agent"], 9)
+    _box(ax, (1.5, 1.9), (2.6, 0.9), f"tuning sweep, seeds {tuning['seeds']}:\n{n_variants} variants x their\n"
+         f"candidate settings ({len(tuning['variants'])})", COLOURS["agent"], 9)
+    _box(ax, (4.6, 1.9), (2.4, 0.9), "each variant's best\nsettings: highest IQM\nof the AUC", COLOURS["agent"], 9)
+    _box(ax, (4.6, 0.5), (2.4, 0.7), f"comparison sweep,\nseeds {comparison['seeds']}", COLOURS["env"], 9)
+    _box(ax, (7.5, 0.5), (2.4, 0.7), "results.csv: a row per run per\nevaluation, and per final agent", COLOURS["data"], 9)
+    _box(ax, (7.5, 1.9), (2.4, 0.9), "trial_scores: per run,\nAUC and final return\n(normalized 0-1)", COLOURS["data"], 9)
+    _box(ax, (10.4, 1.9), (2.6, 0.9), "rliable: IQM with 95%\nbootstrap CIs, performance\nprofiles, P(X > vanilla)", COLOURS["net"], 9)
+    _box(ax, (10.4, 3.5), (2.6, 0.8), "a verdict per variant:\nclear, absent or small,\nunclear", COLOURS["loss"], 9)
+    _arrow(ax, (2.8, 3.3), (4.1, 0.9), "vanilla's settings", offset=(0.2, 0.9), rad=-0.15)
+    _arrow(ax, (2.8, 1.9), (3.4, 1.9))
+    _arrow(ax, (4.6, 1.45), (4.6, 0.85), "own settings", offset=(0.55, 0))
+    _arrow(ax, (5.8, 0.5), (6.3, 0.5))
+    _arrow(ax, (7.5, 0.85), (7.5, 1.45))
+    _arrow(ax, (8.7, 1.9), (9.1, 1.9))
+    _arrow(ax, (10.4, 2.35), (10.4, 3.1))
     fig.tight_layout()
     return fig

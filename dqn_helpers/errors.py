@@ -15,7 +15,17 @@ class TrainingDivergedError(DQNHelpersError):
 
     Raised by ``DQNAgent.train_on_batch`` (and so by ``train``) at the first training call that
     produced them, instead of going on with weights that make every action look the same.
+    ``train_population`` raises it with ``seeds`` (the members that diverged) and ``step`` set.
     """
+
+    seeds: list = []
+    step: int | None = None
+
+    @classmethod
+    def for_seeds(cls, seeds, step, message):
+        error = cls(message)
+        error.seeds, error.step = list(seeds), step
+        return error
 
 
 def first_line(exc: BaseException, limit: int = 160) -> str:

@@ -60,3 +60,16 @@ def test_plot_stability_shows_the_recorded_q_values_and_the_return_bound():
     np.testing.assert_allclose(bound.get_ydata(), [10.0, 10.0])  # 1 / (1 - 0.9)
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), history.grad_norms)
     np.testing.assert_allclose(fig.axes[2].lines[0].get_ydata(), [e["mean"] for e in history.evaluations])
+
+
+def test_the_study_diagram_names_the_committed_study_s_seeds():
+    from dqn_helpers.diagrams import draw_study
+    from dqn_helpers.study import load_study
+
+    _, record = load_study("cartpole")
+    record = {**record, "sweeps": {**record["sweeps"]}}
+    record["sweeps"]["cartpole"] = {**record["sweeps"]["cartpole"], "grid": {**record["sweeps"]["cartpole"]["grid"], "seeds": "40-59"}}
+    text = texts(draw_study(record))
+    assert f"seeds {record['sweeps']['cartpole_tuning']['grid']['seeds']}" in text
+    assert "seeds 40-59" in text  # drawn from the record, not written into the diagram
+    assert f"({len(record['sweeps']['cartpole_tuning']['grid']['variants'])})" in text

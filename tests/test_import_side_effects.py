@@ -115,8 +115,9 @@ def test_blas_is_held_to_one_thread_only_while_the_agent_acts(monkeypatch):
     import dqn_helpers
     from dqn_helpers import agent as agent_module
 
-    def blas_threads():
-        return sorted(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    def blas_threads():  # NumPy's own BLAS, the one acting uses (SciPy, loaded by other tests, brings its own)
+        return sorted(p["num_threads"] for p in threadpool_info()
+                      if p["user_api"] == "blas" and "numpy" in p["filepath"].replace("\\", "/").split("/site-packages/")[-1])
 
     seen = []
     real_forward = agent_module.numpy_forward

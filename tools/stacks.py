@@ -12,8 +12,9 @@ Both jobs check that `pip check` is clean, that no package of the base stack was
 (another version, or removed) and that no two installed distributions own the same file (one
 installed over the other, as pygame-ce does over pygame). Binder's job then starts JupyterLab
 and the classic notebook server (repo2docker's default command) and opens the notebooks.
-Both run notebooks 01-05 under nbval, each in a fresh kernel, and print each notebook's run
-time and peak memory (kernel plus any process it starts); `--notebooks 01,06` picks others.
+Both run notebooks 01-05 under nbval by default (CI passes `--notebooks 01,02,03,04,05,06`), each
+in a fresh kernel, and print each notebook's run time and peak memory (kernel plus any process it
+starts).
 Colab's job runs each notebook alone in an empty folder, as Colab opens one notebook without
 the repository.
 
