@@ -56,18 +56,23 @@ def trial_scores(table, total_steps: int, eval_every: int, env: str | None = Non
             final, curve = low, np.full(len(points), low)
         else:
             final = float(final_row["mean"])
-            steps, means = evals["env_steps"].to_numpy(), evals["mean"].to_numpy()
-            if len(steps) == 0 or steps[0] != eval_every:
+            if evals.empty or evals["env_steps"].iloc[0] != eval_every:
                 raise DQNHelpersError(f"trial {env_id} / {variant} / seed {seed} has no evaluation at {eval_every} env steps; "
                                       "pass the total_steps and eval_every of its config.")
-            # the evaluation at each point, or the last one before it (the agent stopped there)
-            curve = means[np.searchsorted(steps, points, side="right") - 1]
+            curve = learning_curve(evals, points)
         solved = evals[evals["solved"].astype(bool)]
         rows.append({"env": env_id, "variant": variant, "seed": int(seed), "final": final, "auc": float(np.mean(curve)),
                      "final_normalized": (final - low) / (high - low), "auc_normalized": (float(np.mean(curve)) - low) / (high - low),
                      "solved": bool(len(solved)), "solved_at": int(solved["env_steps"].iloc[0]) if len(solved) else None,
                      "diverged": diverged})
     return pd.DataFrame(rows)
+
+
+def learning_curve(evals, points) -> np.ndarray:
+    """One run's greedy evaluations (its "eval" rows, sorted by env_steps) at ``points``: at each point the
+    evaluation made there, or the last one before it (a run that stopped holds its last evaluation)."""
+    steps, means = evals["env_steps"].to_numpy(), evals["mean"].to_numpy()
+    return means[np.searchsorted(steps, points, side="right") - 1]
 
 
 def score_dict(scores, column: str, variants=None) -> dict[str, np.ndarray]:
