@@ -4,8 +4,14 @@ Each ``check_*`` function runs the student's function on small cases chosen to c
 usual mistakes, prints one line of feedback (what is wrong and what to change, or a short
 success message) and returns a ``Verdict``, which is truthy when the function passed. A
 function that still raises ``NotImplementedError`` (an untouched stub) gets "not done yet"
-rather than an error, so a student's notebook always runs top to bottom.
+rather than an error.
+
+When grading, a checker raises instead, so that the grader counts the test as failed: under
+nbgrader's autograder and validator (which set ``NBGRADER_EXECUTION``), or when asked to with
+``DQN_HELPERS_CHECKS_RAISE=1`` (any CI of one's own). It still prints its line first, then raises
+``ExerciseNotPassed`` (an ``AssertionError``) with the same sentence.
 """
+import os
 import warnings
 
 import numpy as np
@@ -15,6 +21,15 @@ from .evaluation import evaluate
 
 class Mistake(Exception):
     """Raised inside a checker with the feedback for the student."""
+
+
+class ExerciseNotPassed(AssertionError):
+    """What a checker raises when grading and the function has not passed; its message is the feedback."""
+
+
+def grading():
+    """Whether checkers raise on a function that has not passed (see the module's docstring)."""
+    return bool(os.environ.get("NBGRADER_EXECUTION")) or os.environ.get("DQN_HELPERS_CHECKS_RAISE", "0") not in ("", "0")
 
 
 class Verdict:
@@ -47,16 +62,20 @@ def _report(name, check):
     try:
         check()
     except NotImplementedError:
-        print(f"{name}: not done yet. Replace `raise NotImplementedError` with your code, then run this cell again.")
-        return Verdict(False)
+        return _failed(f"{name}: not done yet. Replace `raise NotImplementedError` with your code, then run this cell again.")
     except Mistake as mistake:
-        print(f"{name}: not yet right. {mistake}")
-        return Verdict(False)
+        return _failed(f"{name}: not yet right. {mistake}")
     except Exception as exc:  # the student's code crashed: say where, not a traceback
-        print(f"{name}: your function raised {type(exc).__name__}: {exc}")
-        return Verdict(False)
+        return _failed(f"{name}: your function raised {type(exc).__name__}: {exc}")
     print(f"{name}: correct.")
     return Verdict(True)
+
+
+def _failed(feedback):
+    print(feedback)
+    if grading():
+        raise ExerciseNotPassed(feedback) from None  # the feedback says it all: no chained traceback
+    return Verdict(False)
 
 
 def _close(a, b):

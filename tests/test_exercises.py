@@ -282,3 +282,36 @@ def test_ring_buffer_sample(capsys):
 
     ok, out = verdict(capsys, exercises.check_ring_buffer_sample, NeverWritten)
     assert not ok and "never written" in out
+
+
+# ----- grading: nbgrader's autograder counts a test as failed only when its cell raises
+def test_when_grading_a_checker_prints_its_line_then_raises(capsys, monkeypatch):
+    import pytest
+
+    def growing(step, start, end, decay_steps):  # the classic snippet's epsilon
+        return min(end, start + step / decay_steps)
+
+    def stub(*args):
+        raise NotImplementedError
+
+    monkeypatch.delenv("DQN_HELPERS_CHECKS_RAISE", raising=False)
+    for variable, value in [("NBGRADER_EXECUTION", "autograde"), ("NBGRADER_EXECUTION", "validate"),
+                            ("DQN_HELPERS_CHECKS_RAISE", "1")]:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+        monkeypatch.setenv(variable, value)
+        for candidate, says in [(growing, "linear schedule: not yet right."), (stub, "linear schedule: not done yet.")]:
+            with pytest.raises(exercises.ExerciseNotPassed) as raised:
+                exercises.check_linear_schedule(candidate)
+            printed = capsys.readouterr().out.strip()
+            assert printed.startswith(says) and str(raised.value) == printed, (variable, printed)
+            assert isinstance(raised.value, AssertionError)
+            # nbgrader shows the traceback as the feedback: the sentence alone, not the checker's internals.
+            assert raised.value.__suppress_context__ and raised.value.__cause__ is None
+        # A function that passes still passes, and says so once.
+        assert exercises.check_linear_schedule(dqn_helpers.linear_epsilon) == True  # noqa: E712
+        assert capsys.readouterr().out == "linear schedule: correct.\n"
+    # Not grading: the same mistakes print their line and return a false verdict, without raising.
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    for value in ("0", ""):
+        monkeypatch.setenv("DQN_HELPERS_CHECKS_RAISE", value)
+        assert verdict(capsys, exercises.check_linear_schedule, growing)[0] == False  # noqa: E712

@@ -154,6 +154,7 @@ README_HEAD = """# The course
 
     git clone https://github.com/{repo}.git
 
+The website: <https://{pages}/>.
 The code of [CleanRL](https://github.com/vwxyzjn/cleanrl) is another good read.
 """
 
@@ -165,7 +166,8 @@ def course_copy(tmp_path):
     (tmp_path / "notebooks").mkdir()
     for path in NOTEBOOKS:
         without_launchers(path, tmp_path / "notebooks" / path.name)
-    head = README_HEAD.format(first=NOTEBOOKS[0].name, repo=DEFAULT_REPO)
+    head = README_HEAD.format(first=NOTEBOOKS[0].name, repo=DEFAULT_REPO,
+                              pages="{}.github.io/{}".format(*DEFAULT_REPO.split("/")))
     (tmp_path / "README.md").write_text(head + "\n" + (ROOT / "README.md").read_text(encoding="utf-8"),
                                         encoding="utf-8")
     return tmp_path
@@ -238,6 +240,7 @@ def test_a_fork_moves_every_link_and_only_the_course_links(course_copy, capsys):
             assert "git+https://github.com/teacher/dqn-fork@spring" in text
     readme = (course_copy / "README.md").read_text(encoding="utf-8")
     assert "git clone https://github.com/teacher/dqn-fork.git" in readme
+    assert "The website: <https://teacher.github.io/dqn-fork/>." in readme
     assert "https://github.com/vwxyzjn/cleanrl" in readme, "a link to another project must stay"
     assert run(course_copy, "--check") == 0, capsys.readouterr().out
     # And back: byte for byte where we started.

@@ -72,7 +72,10 @@ def test_ranges_check_both_ends(tmp_path):
 
 def test_solution_cells_are_not_checked(tmp_path):
     cell = nbformat.v4.new_markdown_cell("The answer is 12345.")
-    cell.metadata["tags"] = ["solution"]
+    path = write(tmp_path, [printed("nothing"), cell])
+    assert [f.number for f in prose_numbers.check_notebook(path, defaults=set())] == ["12345"]
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "ex1_answer", "locked": False, "points": 1,
+                                 "schema_version": 3, "solution": True}
     path = write(tmp_path, [printed("nothing"), cell])
     assert prose_numbers.check_notebook(path, defaults=set()) == []
 

@@ -1,5 +1,7 @@
-"""Exercises in every notebook; `make student`: solutions out, stubs in, and a student copy
-still runs top to bottom, with every checker saying "not done yet"."""
+"""Exercises in every notebook; `make student`: solutions out, nbgrader's stubs in, and a student
+copy still runs top to bottom, with every checker saying "not done yet". What is a solution comes
+from nbgrader's cell metadata, which `nbgrader generate_assignment` reads too (tools/nbgrader_check.py
+runs nbgrader itself, in CI)."""
 import json
 import pathlib
 import re
@@ -12,6 +14,7 @@ from nbclient import NotebookClient
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import make_student  # noqa: E402
+from notebook_io import is_graded, is_solution, nbgrader_metadata  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 QUESTION = re.compile(r"^\*\*(\d+)\. ")
@@ -34,10 +37,6 @@ def exercise_section(cells):
     return cells[start:]
 
 
-def is_solution(cell):
-    return "solution" in cell.get("metadata", {}).get("tags", [])
-
-
 def is_checker(cell):
     return cell["cell_type"] == "code" and make_student.CHECKER_CALL.search(text(cell)) is not None
 
@@ -56,31 +55,47 @@ def solution_lines(cell):
     return [l.strip() for l in lines if len(l.strip()) > 12 and not l.strip().startswith("#")]
 
 SOLUTION_CODE = """def linear_schedule(step, start, end, decay_steps):
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     fraction = min(step / decay_steps, 1.0)
     return start + fraction * (end - start)
-    # END SOLUTION
+    ### END SOLUTION
 """
+
+
+def nbgrader(grade_id, solution=True, points=None):
+    meta = {"grade": points is not None, "grade_id": grade_id, "locked": not solution, "schema_version": 3, "solution": solution}
+    return {"nbgrader": {**meta, "points": points} if points is not None else meta}
 
 
 def exercise_notebook():
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("## Exercises\n\n1. Write the schedule.\n\n<details><summary>Solution</summary>\n\nA straight line.\n</details>"),
-        nbformat.v4.new_code_cell(SOLUTION_CODE, metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("from dqn_helpers.exercises import check_linear_schedule\ncheck_linear_schedule(linear_schedule)"),
+        nbformat.v4.new_markdown_cell("## Exercises\n\n1. Write the schedule."),
+        nbformat.v4.new_code_cell(SOLUTION_CODE, metadata=nbgrader("ex1_code")),
+        nbformat.v4.new_code_cell("from dqn_helpers.exercises import check_linear_schedule\ncheck_linear_schedule(linear_schedule)",
+                                  metadata=nbgrader("ex1_check", solution=False, points=2)),
         nbformat.v4.new_markdown_cell("Why does epsilon decay?", metadata={}),
-        nbformat.v4.new_markdown_cell("Because exploring forever wastes steps.", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_markdown_cell("Because exploring forever wastes steps.", metadata=nbgrader("ex2_answer", points=1)),
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 
 
-def execute(path):
+def execute(path, allow_errors=False):
     nb = nbformat.read(path, as_version=4)
     # run where the notebook is, so nothing it writes lands in the checkout
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
+
+
+def stub_errors(nb):
+    """The errors of an executed student copy; each must be a stub's NotImplementedError in a solution cell."""
+    errors = [(cell, o) for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o["output_type"] == "error"]
+    for cell, error in errors:
+        assert is_solution(cell) and error["ename"] == "NotImplementedError", (error["ename"], cell.source[:80])
+        assert cell.source.endswith("# YOUR CODE HERE\nraise NotImplementedError()"), "only a whole-cell stub raises when run"
+    return errors
 
 
 def test_student_copy_has_stubs_no_solutions_and_still_runs(tmp_path):
@@ -92,8 +107,9 @@ def test_student_copy_has_stubs_no_solutions_and_still_runs(tmp_path):
     assert make_student.main([str(source), "--out", str(tmp_path / "student")]) == 0
     copy = tmp_path / "student" / source.name
     text = copy.read_text()
-    assert "fraction = min" not in text and "A straight line" not in text and "exploring forever" not in text
-    assert "raise NotImplementedError" in text and "def linear_schedule(step, start, end, decay_steps):" in text
+    assert "fraction = min" not in text and "exploring forever" not in text
+    assert "raise NotImplementedError()" in text and "def linear_schedule(step, start, end, decay_steps):" in text
+    assert "YOUR ANSWER HERE" in text
     student = execute(copy)
     assert "linear schedule: not done yet" in student.cells[2].outputs[0]["text"]
 
@@ -106,6 +122,7 @@ def test_every_notebook_has_exercises_each_with_a_solution_and_a_passing_checker
     for start, end in zip(questions, questions[1:] + [len(section)]):
         exercise = section[start:end]
         assert any(is_solution(c) for c in exercise), f"exercise {text(section[start])[:40]!r} has no solution cell"
+        assert any(is_graded(c) for c in exercise), f"exercise {text(section[start])[:40]!r} earns no points"
         for cell in exercise:
             if is_solution(cell):  # collapsed for the instructor, so a learner does not read it by accident
                 assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
@@ -127,17 +144,21 @@ def test_student_copies_hold_stubs_and_no_solution(tmp_path):
     for path in NOTEBOOKS:
         teacher, student = cells_of(path), cells_of(copies[path.name])
         assert len(teacher) == len(student)
-        assert not any("<summary>Solution" in text(c) for c in student)
-        notes = [(t, c) for t, c in zip(teacher, student) if "solutions-note" in t["metadata"].get("tags", [])]
-        assert len(notes) == 1 and "solutions are here" in text(notes[0][0])
-        assert text(notes[0][1]) == make_student.STUDENT_NOTE, "the student copy must not promise solutions"
+        defined = {name for t in teacher if is_solution(t) and t["cell_type"] == "code" for name in make_student.defined_names(text(t))}
+        # A solution hidden in a markdown block would stay in nbgrader's copy: solutions live in solution cells only.
+        assert not any("<summary>Solution" in text(c) for c in teacher)
         # Every cell that is neither a solution nor a checker is the instructor's, unchanged (nbval runs
         # it): a student copy differs only in its exercises, most of them in the Exercises section, and
         # in exercises set inside the lesson (04's loop), which the whole-copy run below executes.
-        kept = [(t, c) for t, c in zip(teacher, student)
-                if not (is_solution(t) or is_checker(t) or "solutions-note" in t["metadata"].get("tags", []))]
+        kept = [(t, c) for t, c in zip(teacher, student) if not (is_solution(t) or is_checker(t))]
         assert [text(c) for _, c in kept] == [text(t) for t, _ in kept]
-        assert [c.get("outputs") for _, c in kept] == [t.get("outputs") for t, _ in kept]
+        # Outputs stay, except where they came from the instructor's solution: a graded cell, or a
+        # cell that uses a name a solution cell defines (04's run of the learner's loop).
+        changed = [t for t, c in kept if c.get("outputs") != t.get("outputs")]
+        assert all(c["outputs"] == [] for t, c in kept if c.get("outputs") != t.get("outputs"))
+        assert all(is_graded(t) or make_student.used_names(text(t)) & defined for t in changed), [text(t)[:60] for t in changed]
+        outputs = json.dumps([c.get("outputs") for c in student])
+        assert "your loop ran:" not in outputs and "the same final weights: True" not in outputs
         for original, copy in zip(teacher, student):
             if is_solution(original):
                 for line in solution_lines(original):
@@ -147,7 +168,9 @@ def test_student_copies_hold_stubs_and_no_solution(tmp_path):
                     assert copy["outputs"] == [] and copy["execution_count"] is None
                     if make_student.BEGIN in text(original):  # the signature stays, the body is a stub
                         assert text(original).split("\n")[0] == text(copy).split("\n")[0]
-                        assert "raise NotImplementedError" in text(copy)
+                        assert "raise NotImplementedError()" in text(copy)
+                else:
+                    assert text(copy) == "YOUR ANSWER HERE"
             if is_checker(original):
                 assert copy["outputs"] == [], "a stale 'correct.' from the instructor's run"
                 assert "NBVAL" not in text(copy) and is_checker(copy)
@@ -166,9 +189,8 @@ def exercises_only(path):
 def test_student_exercises_run_and_every_checker_says_not_done_yet(tmp_path):
     copies = student_copies(tmp_path / "student")
     for name, path in copies.items():
-        nb = execute(exercises_only(path))
-        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-        assert not [o for o in outputs if o["output_type"] == "error"], name
+        nb = execute(exercises_only(path), allow_errors=True)
+        stub_errors(nb)
         checker_out = [printed(c) for c in nb.cells if is_checker(c)]
         assert checker_out and all("not done yet" in out for out in checker_out), (name, checker_out)
 
@@ -177,24 +199,28 @@ def test_student_exercises_run_and_every_checker_says_not_done_yet(tmp_path):
 def test_a_whole_student_copy_runs_top_to_bottom(tmp_path, name):
     """01 as an example; 04 because its loop exercise sits in the lesson, and later cells need it."""
     copy = student_copies(tmp_path)[name]
-    nb = execute(copy)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o["output_type"] == "error"]
+    nb = execute(copy, allow_errors=True)
+    # The lesson runs as in the instructor's copy; the only errors are the experiments' whole-cell stubs.
+    errors = stub_errors(nb)
+    first_exercise = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
+    assert all(nb.cells.index(cell) > first_exercise for cell, _ in errors)
     assert sum("not done yet" in printed(c) for c in nb.cells if is_checker(c)) == sum(is_checker(c) for c in nb.cells) >= 1
 
 
 UNPAIRED_MARKERS = {
-    "a BEGIN without its END": ("def f():\n    # BEGIN SOLUTION\n    return 1\n\nprint(f())", ["solution"],
-                                "'# BEGIN SOLUTION' on line 2 has no '# END SOLUTION' after it"),
-    "an END without a BEGIN": ("def f():\n    return 1\n    # END SOLUTION\nprint(f())", ["solution"],
-                               "'# END SOLUTION' on line 3 has no '# BEGIN SOLUTION' before it"),
-    "a BEGIN inside another": ("def f():\n    # BEGIN SOLUTION\n    x = 1\n    # BEGIN SOLUTION\n    return x\n"
-                               "    # END SOLUTION\n", ["solution"],
-                               "'# BEGIN SOLUTION' on line 4 comes before the '# END SOLUTION' of the one on line 2"),
-    "a marker misspelt": ("def f():\n    #BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n", ["solution"],
-                          "line 2, '#BEGIN SOLUTION', looks like a solution marker"),
-    "markers without the tag": ("def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n", [],
-                                "no `solution` tag"),
+    "a BEGIN without its END": ("def f():\n    ### BEGIN SOLUTION\n    return 1\n\nprint(f())", ["solution"],
+                                "'### BEGIN SOLUTION' on line 2 has no '### END SOLUTION' after it"),
+    "an END without a BEGIN": ("def f():\n    return 1\n    ### END SOLUTION\nprint(f())", ["solution"],
+                               "'### END SOLUTION' on line 3 has no '### BEGIN SOLUTION' before it"),
+    "a BEGIN inside another": ("def f():\n    ### BEGIN SOLUTION\n    x = 1\n    ### BEGIN SOLUTION\n    return x\n"
+                               "    ### END SOLUTION\n", ["solution"],
+                               "'### BEGIN SOLUTION' on line 4 comes before the '### END SOLUTION' of the one on line 2"),
+    "a marker misspelt": ("def f():\n    # BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n", ["solution"],
+                          "line 2, '# BEGIN SOLUTION', looks like a solution marker"),
+    "a marker after code": ("def f():\n    x = 1  ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n", ["solution"],
+                            "line 2, 'x = 1  ### BEGIN SOLUTION', looks like a solution marker"),
+    "markers outside a solution cell": ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n", [],
+                                        "is not a solution cell"),
 }
 
 
@@ -203,7 +229,7 @@ def test_unpaired_solution_markers_stop_with_the_cell_named_and_nothing_written(
     good, bad = tmp_path / "07_good.ipynb", tmp_path / "08_bad.ipynb"
     nbformat.write(exercise_notebook(), good)
     notebook = exercise_notebook()
-    notebook.cells.insert(2, nbformat.v4.new_code_cell(source, metadata={"tags": tags}))
+    notebook.cells.insert(2, nbformat.v4.new_code_cell(source, metadata=nbgrader("ex9_code") if tags else {}))
     nbformat.write(notebook, bad)
     out = tmp_path / "student"
     out.mkdir()

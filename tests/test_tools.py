@@ -60,8 +60,10 @@ def saved_by_another_tool(path):
         nbformat.v4.new_markdown_cell("# 07 · Café\n\nSome text.", metadata={"tags": ["intro"]}),
         nbformat.v4.new_markdown_cell("## Setup"),
         nbformat.v4.new_code_cell("import numpy as np\nprint(np.pi)"),
-        nbformat.v4.new_code_cell("def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n",
-                                  metadata={"tags": ["solution"], "jupyter": {"source_hidden": True}}),
+        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n",
+                                  metadata={"nbgrader": {"grade": False, "grade_id": "ex1_code", "locked": False,
+                                                         "schema_version": 3, "solution": True},
+                                            "jupyter": {"source_hidden": True}}),
     ])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     data = json.loads(json.dumps(notebook))

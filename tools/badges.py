@@ -4,7 +4,8 @@ The repository's address and its ref (a branch, tag or commit) live in course.to
 makes README.md and the notebooks agree with them:
 
 - every Binder and Colab link in README.md and in the notebooks' markdown cells points at the
-  repository at that ref; a GitHub link to the old address follows it;
+  repository at that ref; a GitHub link to the old address follows it, and so does a link to the
+  course's website on GitHub Pages (https://owner.github.io/name/, `make site`);
 - each notebook's title cell has, right under its "# " title, a line of badges that open that
   notebook on Binder and on Colab;
 - each notebook's Setup code cell (the first code cell after the "## Setup" heading) starts
@@ -229,6 +230,10 @@ def rewrite_links(text: str, course: Course, old_repo: str | None = None, old_re
                   f"{split_colab_ref(m.group('rest'), refs)[1]}", text)
     if old_repo and old_repo != course.repo:
         text = re.sub(rf"(?<=https://github\.com/){re.escape(old_repo)}(?=\.git|[/\s)\]\"'#?<>]|$)", course.repo, text)
+        # The course's website on GitHub Pages (make site): https://owner.github.io/name/
+        (old_owner, old_name), (owner, name) = old_repo.split("/"), course.repo.split("/")
+        text = re.sub(rf"https://{re.escape(old_owner)}\.github\.io/{re.escape(old_name)}(?=[/\s)\]\"'#?<>]|$)",
+                      f"https://{owner.lower()}.github.io/{name}", text, flags=re.I)
     return text
 
 

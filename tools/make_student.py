@@ -1,29 +1,33 @@
-"""Write student copies of the notebooks: solutions out, stubs in.
+"""Write student copies of the notebooks: solutions out, stubs in, as nbgrader does it.
 
     make student        (or: .venv/bin/python tools/make_student.py [--out student] [NOTEBOOK ...])
 
-In each notebook (default: notebooks/[0-9]*.ipynb):
-- a code cell tagged `solution` keeps its text outside `# BEGIN SOLUTION` / `# END SOLUTION`
-  and gets `raise NotImplementedError` in place of what was between them (a cell without the
-  markers becomes a `# Your code here` cell); its outputs and execution count are cleared;
-- a markdown cell tagged `solution` becomes "_Your answer here._";
-- a markdown cell tagged `solutions-note` (the instructor copy's "the solutions are here too")
-  becomes a note on how to work in a student copy;
+For teachers who do not run nbgrader. What is a solution comes from the same place nbgrader reads
+it: the cell's nbgrader metadata (`"solution": true`), and the stubs are nbgrader's own, so a copy
+made here has the same cells as `nbgrader generate_assignment`'s (CI compares the two). In each
+notebook (default: notebooks/[0-9]*.ipynb):
+- a solution code cell keeps its text outside `### BEGIN SOLUTION` / `### END SOLUTION` and gets
+  `# YOUR CODE HERE` and `raise NotImplementedError()` in place of what was between them (a cell
+  without the markers becomes that stub); its outputs and execution count are cleared;
+- a solution markdown cell (a written answer) becomes "YOUR ANSWER HERE";
 - solution cells are no longer collapsed (the instructor's copy hides them in JupyterLab);
 - a code cell that calls a checker (`check_...(`) loses its stored output, the instructor's
-  "correct.", so that only the student's own run answers (and its nbval marker);
-- `<details><summary>Solution</summary> ... </details>` blocks in markdown are removed.
+  "correct.", so that only the student's own run answers, and its nbval marker;
+- so does every other graded cell, and every code cell that uses a name a solution cell defines
+  (04's run of the learner's loop): its stored output came from the instructor's solution;
+- every other cell is left as it is, outputs included (nbgrader's copy has no outputs at all).
 
 Markers must pair up inside one cell: a BEGIN without its END, an END without a BEGIN, a BEGIN
 inside another, a line that looks like a marker but is not spelled as one, or markers in a cell
-not tagged `solution` would leave a solution in the copy or cut off code after it, so each is an
-error. Notebooks are read and written with nbformat (in the course's .venv), and every copy is
-validated against the notebook schema before anything is written.
+that is not a solution cell would leave a solution in the copy or cut off code after it, so each
+is an error. Notebooks are read and written with nbformat (in the course's .venv), and every copy
+is validated against the notebook schema before anything is written.
 
 The copies go to `student/` (git-ignored); existing files there are replaced. Exit code 0, or 2
 with one sentence naming the notebook (and the cell) it cannot handle; then nothing is written.
 """
 import argparse
+import ast
 import pathlib
 import re
 import sys
@@ -32,23 +36,21 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # notebook_io,
 
 try:
     import nbformat
-    from notebook_io import read_notebook
+    from notebook_io import BEGIN, END, is_graded, is_solution, read_notebook
 except ModuleNotFoundError:
     print("make_student: the module nbformat is missing; run the tool with the course's Python: "
           "make student (or .venv/bin/python tools/make_student.py).", file=sys.stderr)
     raise SystemExit(2) from None
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
-# Anything a teacher may have meant as a marker: "#BEGIN SOLUTION", "# end solution (part 1)".
-MARKER_LIKE = re.compile(r"^\s*#+\s*(BEGIN|END)\s+SOLUTION\b", re.I)
-STUDENT_NOTE = (
-    "This is a student copy: the solutions are not in it. Write your code in place of each "
-    "`raise NotImplementedError`, then run the checker cell below it; until then the checker says "
-    "\"not done yet\". Answer the questions in the cells that say _Your answer here._"
-)
+# Anything a teacher may have meant as a marker: "# BEGIN SOLUTION", "### end solution (part 1)".
+# nbgrader takes any line holding "BEGIN SOLUTION" or "END SOLUTION" for one, so any such line that
+# is not spelled exactly as a marker is an error here.
+MARKER_LIKE = re.compile(r"(BEGIN|END)\s+SOLUTION\b", re.I)
+# nbgrader's stubs (ClearSolutions.code_stub for Python, ClearSolutions.text_stub).
+CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
+TEXT_STUB = "YOUR ANSWER HERE"
 CHECKER_CALL = re.compile(r"^\s*check_\w+\(", re.M)
-DETAILS = re.compile(r"\n*<details>\s*<summary>\s*Solution.*?</details>\n*", re.S | re.I)
 
 
 class MarkerError(ValueError):
@@ -62,7 +64,7 @@ def markers(source):
         stripped = line.strip()
         if stripped in (BEGIN, END):
             found.append((number, stripped))
-        elif MARKER_LIKE.match(line):
+        elif MARKER_LIKE.search(line):
             raise MarkerError(f"line {number}, {stripped!r}, looks like a solution marker but is not "
                               f"exactly {BEGIN!r} or {END!r}")
     return found
@@ -72,7 +74,7 @@ def stub_code(source):
     """source with each BEGIN ... END block replaced by `raise NotImplementedError`."""
     found = markers(source)
     if not found:
-        return "# Your code here\n"
+        return "\n".join(CODE_STUB)
     open_at = None
     for number, marker in found:
         if marker == BEGIN and open_at is not None:
@@ -87,7 +89,8 @@ def stub_code(source):
         stripped = line.strip()
         if stripped == BEGIN:
             inside = True
-            out.append(line[: len(line) - len(line.lstrip())] + "raise NotImplementedError  # your code here")
+            indent = line[: len(line) - len(line.lstrip())]
+            out.extend(indent + stub for stub in CODE_STUB)
         elif stripped == END:
             inside = False
         elif not inside:
@@ -95,29 +98,53 @@ def stub_code(source):
     return "\n".join(out)
 
 
+def _tree(source):
+    """The cell's syntax tree, or None for a cell Python cannot parse alone (IPython's %magics)."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+def defined_names(source):
+    """The names a cell binds at its top level: functions, classes, assignments."""
+    tree, names = _tree(source), set()
+    for node in tree.body if tree else []:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def used_names(source):
+    tree = _tree(source)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree else set()
+
+
 def student_copy(notebook):
     """The notebook (changed in place) as a student gets it; MarkerError names the cell at fault."""
+    solution_names = set()
     for number, cell in enumerate(notebook.cells, 1):
         source = cell.source
-        tags = cell.get("metadata", {}).get("tags", [])
         try:
-            if "solution" in tags:
+            if is_solution(cell):
                 if cell.cell_type == "code":
+                    solution_names |= defined_names(source)
                     source = stub_code(source)
                     cell.outputs, cell.execution_count = [], None
                 else:
-                    source = "_Your answer here._"
+                    source = TEXT_STUB
                 cell.metadata.pop("jupyter", None)  # source_hidden / outputs_hidden: show the stub
-            elif cell.cell_type == "code" and markers(source):
-                raise MarkerError("it has solution markers but no `solution` tag, so its solution would stay "
-                                  "in the student copy")
-            elif "solutions-note" in tags and cell.cell_type == "markdown":
-                source = STUDENT_NOTE
+            elif markers(source):
+                raise MarkerError("it has solution markers but is not a solution cell (nbgrader metadata "
+                                  "\"solution\": true), so its solution would stay in the student copy")
             elif cell.cell_type == "code" and CHECKER_CALL.search(source):
                 cell.outputs, cell.execution_count = [], None
                 source = source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)  # the course's test marker, not for students
-            elif cell.cell_type == "markdown":
-                source = DETAILS.sub("\n\n", source).strip("\n")
+            elif cell.cell_type == "code" and (is_graded(cell) or used_names(source) & solution_names):
+                cell.outputs, cell.execution_count = [], None
         except MarkerError as error:
             cell_id = f" (id {cell.id})" if "id" in cell else ""
             raise MarkerError(f"cell {number}{cell_id}: {error}") from None

@@ -1,4 +1,5 @@
-"""Reading the course's notebooks, one way for every tool (badges.py, make_student.py).
+"""Reading the course's notebooks, one way for every tool (badges.py, make_student.py), and telling
+their solution cells apart.
 
 Notebooks are read with nbformat (version 4, each cell's source one string) and checked against
 the notebook schema; they are written with ``nbformat.write``, whose output is byte-identical to
@@ -7,6 +8,25 @@ the committed files. Needs nbformat, which is in the course's .venv.
 import pathlib
 
 import nbformat
+
+# A solution cell is one that nbgrader's cell metadata marks as a solution: the one source of truth
+# for `make student` (tools/make_student.py), `nbgrader generate_assignment` and the course's tests.
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+def nbgrader_metadata(cell) -> dict:
+    """The cell's nbgrader metadata (``{}`` for a cell nbgrader does not grade or clear)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_solution(cell) -> bool:
+    """Whether nbgrader replaces this cell (or its marked region) with a stub in a student copy."""
+    return nbgrader_metadata(cell).get("solution") is True
+
+
+def is_graded(cell) -> bool:
+    """Whether the cell earns points: a checker cell (autograded) or a written answer (graded by hand)."""
+    return nbgrader_metadata(cell).get("grade") is True
 
 
 def read_notebook(path: pathlib.Path) -> nbformat.NotebookNode:

@@ -15,7 +15,7 @@ either
   with the reason it is not a measurement.
 
 Numbers inside code (inline `code`, fenced blocks), LaTeX math ($...$), link targets, HTML tags
-and cells tagged `solution` are not prose. Numbers that a cell prints itself with an f-string need
+and solution cells (nbgrader metadata "solution": true) are not prose. Numbers that a cell prints itself with an f-string need
 no entry anywhere: they are outputs.
 
     python tools/prose_numbers.py notebooks/*.ipynb   # list every unsupported number, exit 1 if any
@@ -187,7 +187,7 @@ def check_notebook(path: pathlib.Path, defaults: set[float] | None = None) -> li
     outputs = output_numbers(notebook)
     findings = []
     for index, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "markdown" or "solution" in cell.get("metadata", {}).get("tags", []):
+        if cell["cell_type"] != "markdown" or cell.get("metadata", {}).get("nbgrader", {}).get("solution") is True:
             continue
         text = prose("".join(cell["source"]))
         for match in NUMBER.finditer(text):
