@@ -11,8 +11,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from make_student import CHECKER_CALL  # noqa: E402
-from notebook_io import BEGIN, END, is_graded, is_solution, nbgrader_metadata  # noqa: E402
+from notebook_io import BEGIN, CHECKER_CALL, END, is_graded, is_solution, nbgrader_metadata  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # A rubric row: | 01 | 1 · Q-learning update | checker passes (2) | 2 | 5 |, or 04's | the loop, in the lesson | ...

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import make_student  # noqa: E402
-from notebook_io import is_graded, is_solution, nbgrader_metadata  # noqa: E402
+from notebook_io import CHECKER_CALL, is_graded, is_solution, nbgrader_metadata  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 QUESTION = re.compile(r"^\*\*(\d+)\. ")
@@ -38,7 +38,7 @@ def exercise_section(cells):
 
 
 def is_checker(cell):
-    return cell["cell_type"] == "code" and make_student.CHECKER_CALL.search(text(cell)) is not None
+    return cell["cell_type"] == "code" and CHECKER_CALL.search(text(cell)) is not None
 
 
 def solution_lines(cell):

@@ -11,10 +11,11 @@ notebook (default: notebooks/[0-9]*.ipynb):
   without the markers becomes that stub); its outputs and execution count are cleared;
 - a solution markdown cell (a written answer) becomes "YOUR ANSWER HERE";
 - solution cells are no longer collapsed (the instructor's copy hides them in JupyterLab);
-- a code cell that calls a checker (`check_...(`) loses its stored output, the instructor's
-  "correct.", so that only the student's own run answers, and its nbval marker;
-- so does every other graded cell, and every code cell that uses a name a solution cell defines
-  (04's run of the learner's loop): its stored output came from the instructor's solution;
+- a graded code cell (a checker cell, an autograded test) loses its stored output, the
+  instructor's "correct.", so that only the student's own run answers, and its nbval marker, as
+  grading/nbgrader_config.py's StudentView does for nbgrader;
+- so does every code cell that uses a name a solution cell defines (04's run of the learner's
+  loop): its stored output came from the instructor's solution;
 - every other cell is left as it is, outputs included (nbgrader's copy has no outputs at all).
 
 Markers must pair up inside one cell: a BEGIN without its END, an END without a BEGIN, a BEGIN
@@ -50,7 +51,6 @@ MARKER_LIKE = re.compile(r"(BEGIN|END)\s+SOLUTION\b", re.I)
 # nbgrader's stubs (ClearSolutions.code_stub for Python, ClearSolutions.text_stub).
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 TEXT_STUB = "YOUR ANSWER HERE"
-CHECKER_CALL = re.compile(r"^\s*check_\w+\(", re.M)
 
 
 class MarkerError(ValueError):
@@ -140,10 +140,10 @@ def student_copy(notebook):
             elif markers(source):
                 raise MarkerError("it has solution markers but is not a solution cell (nbgrader metadata "
                                   "\"solution\": true), so its solution would stay in the student copy")
-            elif cell.cell_type == "code" and CHECKER_CALL.search(source):
+            elif cell.cell_type == "code" and is_graded(cell):
                 cell.outputs, cell.execution_count = [], None
-                source = source.replace("# NBVAL_CHECK_OUTPUT\n", "", 1)  # the course's test marker, not for students
-            elif cell.cell_type == "code" and (is_graded(cell) or used_names(source) & solution_names):
+                source = source.removeprefix("# NBVAL_CHECK_OUTPUT\n")  # the course's test marker, not for students
+            elif cell.cell_type == "code" and used_names(source) & solution_names:
                 cell.outputs, cell.execution_count = [], None
         except MarkerError as error:
             cell_id = f" (id {cell.id})" if "id" in cell else ""

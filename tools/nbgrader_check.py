@@ -34,6 +34,8 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))  # notebook_io, next to this file (standard library only here)
+from notebook_io import is_solution, nbgrader_metadata  # noqa: E402
 GRADING = ROOT / "grading"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 # The deliberately wrong answer: (notebook, solution cell, exact text, replacement, test that must fail).
@@ -75,11 +77,7 @@ def cells(path):
 
 
 def grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def is_solution(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("solution") is True
+    return nbgrader_metadata(cell).get("grade_id")
 
 
 def instructor_copy(release, source):

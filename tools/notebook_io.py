@@ -3,15 +3,20 @@ their solution cells apart.
 
 Notebooks are read with nbformat (version 4, each cell's source one string) and checked against
 the notebook schema; they are written with ``nbformat.write``, whose output is byte-identical to
-the committed files. Needs nbformat, which is in the course's .venv.
+the committed files. Reading needs nbformat, which is in the course's .venv; telling cells apart
+needs only the standard library, so tools that run outside the .venv (nbgrader_check.py,
+prose_numbers.py) use it too.
 """
-import pathlib
+from __future__ import annotations
 
-import nbformat
+import pathlib
+import re
 
 # A solution cell is one that nbgrader's cell metadata marks as a solution: the one source of truth
 # for `make student` (tools/make_student.py), `nbgrader generate_assignment` and the course's tests.
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+# A cell that calls one of dqn_helpers.exercises' checkers.
+CHECKER_CALL = re.compile(r"^\s*check_\w+\(", re.M)
 
 
 def nbgrader_metadata(cell) -> dict:
@@ -31,6 +36,8 @@ def is_graded(cell) -> bool:
 
 def read_notebook(path: pathlib.Path) -> nbformat.NotebookNode:
     """The notebook at ``path``, valid against its schema; ``ValueError`` with one sentence if not."""
+    import nbformat
+
     try:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
